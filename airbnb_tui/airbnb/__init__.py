@@ -1,0 +1,1 @@
+"""The Airbnb client: payloads, transport, rate limit, retries, errors, parsing, credentials."""

@@ -1,0 +1,83 @@
+"""The ``airbnb-tui`` command: the dashboard by default, subcommands for headless use."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from airbnb_tui import __version__
+from airbnb_tui.commands.context import CliContext
+from airbnb_tui.commands.db import db_group
+from airbnb_tui.errors import UserError
+from airbnb_tui.exit_codes import ExitCode
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS, invoke_without_command=True)
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Where data lives.")
+@click.option("--database-url", help="SQLite or postgresql+psycopg:// URL.")
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@click.version_option(__version__, prog_name="airbnb-tui")
+@click.pass_context
+def cli(
+    click_ctx: click.Context, data_dir: Path | None, database_url: str | None, debug: bool
+) -> None:
+    """Sync Airbnb listing performance into your own database.
+
+    Run without a command to open the dashboard.
+
+    \b
+    Example:
+      airbnb-tui demo
+    """
+    overrides: dict[str, Any] = {"data_dir": data_dir, "database_url": database_url}
+    ctx = CliContext(overrides={k: v for k, v in overrides.items() if v}, debug=debug)
+    click_ctx.obj = ctx
+    click_ctx.call_on_close(ctx.close)
+    if click_ctx.invoked_subcommand is None:
+        from airbnb_tui.commands.dashboard import run_dashboard
+
+        run_dashboard(ctx)
+
+
+cli.add_command(db_group)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: maps errors to exit codes and one-line messages."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+    try:
+        cli.main(args=argv, prog_name="airbnb-tui", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitCode.BAD_INPUT)
+    except UserError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(int(exc.exit_code))
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        else:
+            click.echo(
+                f"Error: unexpected {type(exc).__name__}: {exc}. Run again with --debug "
+                "for details.",
+                err=True,
+            )
+        sys.exit(ExitCode.UNEXPECTED)

@@ -1,0 +1,1 @@
+"""The subcommands of ``airbnb-tui``, one module per command group."""

@@ -1,0 +1,1 @@
+"""The sync engine: window planning, per-listing runs, job bookkeeping, cancellation."""

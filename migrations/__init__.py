@@ -1,0 +1,1 @@
+"""Alembic migration environment (packaged so installed copies can migrate themselves)."""
