@@ -118,6 +118,7 @@ class Settings(BaseSettings):
     heartbeat_interval_seconds: float = Field(default=5.0, gt=0)
     secret_key: str | None = None
     rate_limit_url: str = ""
+    queue_name: str = "airbnb-tui"
     worker_threads: int = Field(default=2, ge=1, le=64)
     chart_conversion_rate: bool = False
 

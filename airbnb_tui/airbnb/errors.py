@@ -90,6 +90,12 @@ class BadResponse(AirbnbError):
     kind = "bad_response"
 
 
+class MalformedJson(BadResponse):
+    """A body that is not JSON at all (cut off mid-way): usually transient, so retried."""
+
+    retryable = True
+
+
 class CredentialFormatError(ValueError):
     """Pasted cookie / cURL text that cannot be used; the message names what is missing."""
 
@@ -102,3 +108,7 @@ UNREACHABLE_ERRORS: tuple[type[AirbnbError], ...] = (
     RequestTimeout,
     ConnectionFailed,
 )
+
+
+class Aborted(Exception):
+    """A wait (rate limit, backoff, pause) was cut short because a stop was requested."""

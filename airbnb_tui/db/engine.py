@@ -88,12 +88,10 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for queries; rolled back at the end, it never writes."""
+        """A session for queries. Closing it ends the transaction without expiring what was
+        loaded, so returned objects stay readable (detached) after the block."""
         with self._read() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:

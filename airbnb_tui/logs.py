@@ -1,0 +1,62 @@
+"""Logging set-up with redaction: cookie values and the API key never reach a log line.
+
+Every secret the process handles is registered here when it is loaded; the formatter replaces
+them — in messages and in formatted tracebacks alike — with a mask.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+from airbnb_tui.config import Settings
+
+MASK = "***"
+_MIN_SECRET_LENGTH = 6
+_lock = threading.Lock()
+_secrets: set[str] = set()
+# Header-shaped leaks even when the value was never registered (e.g. a pasted cookie).
+_PATTERNS = (
+    re.compile(r"(?i)(cookie:\s*)[^\r\n]+"),
+    re.compile(r"(?i)(set-cookie:\s*)[^\r\n]+"),
+    re.compile(r"(?i)(x-airbnb-api-key['\"]?\s*[:=]\s*['\"]?)[A-Za-z0-9]+"),
+    re.compile(r"(?i)(\b_aat=)[^;\s'\"]+"),
+)
+
+
+def register_secret(value: str | None) -> None:
+    if value and len(value) >= _MIN_SECRET_LENGTH:
+        with _lock:
+            _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    with _lock:
+        secrets = sorted(_secrets, key=len, reverse=True)
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + MASK, text)
+    return text
+
+
+class RedactingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def configure_logging(level: int, settings: Settings | None = None) -> None:
+    """Log to stderr through the redacting formatter (and never the API key)."""
+    if settings is not None:
+        register_secret(settings.airbnb_api_key)
+    handler = logging.StreamHandler()
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for noisy in ("huey", "urllib3", "filelock"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

@@ -1,0 +1,1 @@
+"""Operations shared by the dashboard, the CLI and the worker: no logic lives in one UI only."""

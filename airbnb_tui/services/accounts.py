@@ -1,0 +1,319 @@
+"""Accounts: add, list, update, enable/disable, remove, and their stored credentials.
+
+Views handed to the UI and CLI never carry the cookie; only ``load_credentials`` opens it, for
+the client that sends it to Airbnb.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from airbnb_tui.airbnb.credentials import Credentials, parse_credentials
+from airbnb_tui.db.engine import Database
+from airbnb_tui.db.models import Account, CredentialStatus, Listing, SyncJob
+from airbnb_tui.db.types import utcnow
+from airbnb_tui.errors import NotFound, UserError
+from airbnb_tui.secrets import CookieCipher
+
+ACCOUNT_ID_RE = re.compile(r"^[0-9]{1,32}$")
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """What the dashboard and ``accounts list/show`` show of an account: never the cookie."""
+
+    account_id: str
+    label: str | None
+    customer_id: str | None
+    is_active: bool
+    credential_status: str
+    credential_checked_at: datetime | None
+    credential_message: str | None
+    listing_count: int | None
+    last_sync_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    x_client_version: str | None
+    user_agent: str | None
+
+    @classmethod
+    def of(cls, account: Account) -> AccountView:
+        return cls(
+            account_id=account.account_id,
+            label=account.label,
+            customer_id=account.customer_id,
+            is_active=account.is_active,
+            credential_status=account.credential_status,
+            credential_checked_at=account.credential_checked_at,
+            credential_message=account.credential_message,
+            listing_count=account.listing_count,
+            last_sync_at=account.last_sync_at,
+            created_at=account.created_at,
+            updated_at=account.updated_at,
+            x_client_version=account.x_client_version,
+            user_agent=account.user_agent,
+        )
+
+    @property
+    def syncable(self) -> bool:
+        return self.is_active and self.credential_status in (
+            CredentialStatus.UNCHECKED.value,
+            CredentialStatus.VALID.value,
+        )
+
+
+def check_account_id(account_id: str) -> str:
+    account_id = account_id.strip()
+    if not ACCOUNT_ID_RE.match(account_id):
+        raise UserError(f"{account_id!r} is not an Airbnb account id (digits only).")
+    return account_id
+
+
+def _get(session: Session, account_id: str) -> Account:
+    account = session.get(Account, account_id)
+    if account is None or account.deleted_at is not None:
+        raise NotFound(f"No account {account_id}; see `airbnb-tui accounts list`.")
+    return account
+
+
+def add_account(
+    db: Database,
+    cipher: CookieCipher,
+    credentials: Credentials,
+    *,
+    account_id: str,
+    label: str | None = None,
+    customer_id: str | None = None,
+    status: CredentialStatus = CredentialStatus.UNCHECKED,
+    message: str | None = None,
+    listing_count: int | None = None,
+) -> AccountView:
+    """Store a new account (or bring back a removed one with fresh credentials)."""
+    account_id = check_account_id(account_id)
+    sealed = cipher.encrypt(credentials.cookie_header())
+    now = utcnow()
+    with db.write() as session:
+        account = session.get(Account, account_id)
+        if account is not None and account.deleted_at is None:
+            raise UserError(
+                f"Account {account_id} already exists; use `airbnb-tui accounts update "
+                f"{account_id}` to change it."
+            )
+        if account is None:
+            account = Account(account_id=account_id, created_at=now)
+            session.add(account)
+        account.deleted_at = None
+        account.is_active = True
+        account.label = label
+        account.customer_id = customer_id
+        account.cookie_encrypted = sealed
+        account.user_agent = credentials.user_agent
+        account.x_client_version = credentials.x_client_version
+        account.credential_status = status.value
+        account.credential_message = message
+        account.credential_checked_at = None if status == CredentialStatus.UNCHECKED else now
+        account.listing_count = listing_count
+        account.updated_at = now
+        session.flush()
+        return AccountView.of(account)
+
+
+def update_account(
+    db: Database,
+    cipher: CookieCipher,
+    account_id: str,
+    *,
+    credentials: Credentials | None = None,
+    label: str | None = None,
+    customer_id: str | None = None,
+    status: CredentialStatus | None = None,
+    message: str | None = None,
+    listing_count: int | None = None,
+) -> AccountView:
+    """Change an account. New credentials reset a rejected/expired status (unless given)."""
+    with db.write() as session:
+        account = _get(session, account_id)
+        if label is not None:
+            account.label = label or None
+        if customer_id is not None:
+            account.customer_id = customer_id or None
+        if credentials is not None:
+            account.cookie_encrypted = cipher.encrypt(credentials.cookie_header())
+            if credentials.user_agent:
+                account.user_agent = credentials.user_agent
+            if credentials.x_client_version:
+                account.x_client_version = credentials.x_client_version
+            account.credential_status = (status or CredentialStatus.UNCHECKED).value
+            account.credential_message = message
+            account.credential_checked_at = None if status is None else utcnow()
+            account.rate_limited_until = None
+        elif status is not None:
+            account.credential_status = status.value
+            account.credential_message = message
+            account.credential_checked_at = utcnow()
+        if listing_count is not None:
+            account.listing_count = listing_count
+        account.updated_at = utcnow()
+        return AccountView.of(account)
+
+
+def set_client_details(
+    db: Database, account_id: str, *, user_agent: str | None, x_client_version: str | None
+) -> AccountView:
+    with db.write() as session:
+        account = _get(session, account_id)
+        if user_agent is not None:
+            account.user_agent = user_agent or None
+        if x_client_version is not None:
+            account.x_client_version = x_client_version or None
+        account.updated_at = utcnow()
+        return AccountView.of(account)
+
+
+def set_active(db: Database, account_id: str, active: bool) -> AccountView:
+    with db.write() as session:
+        account = _get(session, account_id)
+        account.is_active = active
+        account.updated_at = utcnow()
+        return AccountView.of(account)
+
+
+def remove_account(db: Database, account_id: str) -> AccountView:
+    """Remove an account: its cookie is wiped, its synced metrics stay, queued jobs cancel."""
+    from airbnb_tui.sync.jobs import request_cancel
+
+    with db.read() as session:
+        _get(session, account_id)
+        active_ids = list(
+            session.scalars(
+                select(SyncJob.job_id).where(
+                    SyncJob.account_id == account_id,
+                    SyncJob.status.in_(("queued", "running")),
+                )
+            )
+        )
+    for job_id in active_ids:
+        request_cancel(db, job_id)
+    with db.write() as session:
+        account = _get(session, account_id)
+        account.deleted_at = utcnow()
+        account.is_active = False
+        account.cookie_encrypted = ""
+        account.updated_at = utcnow()
+        return AccountView.of(account)
+
+
+def get_account(db: Database, account_id: str) -> AccountView:
+    with db.read() as session:
+        return AccountView.of(_get(session, account_id))
+
+
+def list_accounts(
+    db: Database, *, after: str | None = None, limit: int = 500, include_inactive: bool = True
+) -> list[AccountView]:
+    """A page of accounts in id order (keyset paging: pass the last id seen as ``after``)."""
+    stmt = select(Account).where(Account.deleted_at.is_(None))
+    if not include_inactive:
+        stmt = stmt.where(Account.is_active.is_(True))
+    if after is not None:
+        stmt = stmt.where(Account.account_id > after)
+    stmt = stmt.order_by(Account.account_id).limit(limit)
+    with db.read() as session:
+        return [AccountView.of(a) for a in session.scalars(stmt)]
+
+
+def count_accounts(db: Database) -> int:
+    with db.read() as session:
+        return int(session.scalar(select(func.count()).where(Account.deleted_at.is_(None))) or 0)
+
+
+def load_credentials(db: Database, cipher: CookieCipher, account_id: str) -> Credentials:
+    """Open an account's stored cookie for the client (raises SecretKeyError on a wrong key)."""
+    with db.read() as session:
+        account = _get(session, account_id)
+        sealed = account.cookie_encrypted
+        user_agent = account.user_agent
+        client_version = account.x_client_version
+    if not sealed:
+        raise UserError(f"Account {account_id} has no stored cookie; add it again.")
+    creds = parse_credentials(cipher.decrypt(sealed))
+    return dataclasses.replace(creds, user_agent=user_agent, x_client_version=client_version)
+
+
+def store_rotated_credentials(
+    db: Database, cipher: CookieCipher, account_id: str, credentials: Credentials
+) -> None:
+    """Keep the newest auth cookies Airbnb handed back (Set-Cookie), without other changes."""
+    sealed = cipher.encrypt(credentials.cookie_header())
+    with db.write() as session:
+        session.execute(
+            update(Account)
+            .where(Account.account_id == account_id)
+            .values(cookie_encrypted=sealed, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+
+
+def mark_credentials(
+    db: Database,
+    account_id: str,
+    status: CredentialStatus,
+    message: str | None = None,
+    *,
+    listing_count: int | None = None,
+) -> None:
+    values: dict[str, object] = {
+        "credential_status": status.value,
+        "credential_message": message,
+        "credential_checked_at": utcnow(),
+        "updated_at": utcnow(),
+    }
+    if listing_count is not None:
+        values["listing_count"] = listing_count
+    with db.write() as session:
+        session.execute(
+            update(Account)
+            .where(Account.account_id == account_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def refresh_listings(
+    db: Database, account_id: str, listings: Sequence[tuple[str, str | None, str | None]]
+) -> None:
+    """Record the listings discovery found: (listing_id, internal_name, listing_name)."""
+    from airbnb_tui.db.upsert import upsert
+
+    now = utcnow()
+    rows = [
+        {
+            "account_id": account_id,
+            "listing_id": listing_id,
+            "internal_name": internal,
+            "listing_name": name,
+            "first_seen_at": now,
+            "last_seen_at": now,
+        }
+        for listing_id, internal, name in listings
+    ]
+    with db.write() as session:
+        upsert(
+            session,
+            Listing.__table__,  # type: ignore[arg-type]
+            rows,
+            update_columns=["internal_name", "listing_name", "last_seen_at"],
+        )
+        session.execute(
+            update(Account)
+            .where(Account.account_id == account_id)
+            .values(listing_count=len(rows))
+            .execution_options(synchronize_session=False)
+        )
