@@ -24,7 +24,7 @@ from airbnb_tui.exit_codes import ExitCode
 from airbnb_tui.sync import jobs
 from airbnb_tui.sync.control import StopControl
 from worker import registry
-from worker.tasks import Queue, Runtime, recover_and_schedule, set_runtime
+from worker.tasks import Queue, Runtime, recover_and_schedule, set_runtime, take_back_stale
 
 log = logging.getLogger("airbnb_worker")
 
@@ -71,7 +71,15 @@ def run_worker(overrides: dict[str, Any], *, threads: int | None, verbose: bool)
     runtime = Runtime(settings=settings, db=db, runner=runner, queue=queue)
     set_runtime(runtime)
     registry.register(db, worker_id)
-    heartbeat = registry.WorkerHeartbeat(db, worker_id, settings.heartbeat_interval_seconds)
+    heartbeat = registry.WorkerHeartbeat(
+        db,
+        worker_id,
+        settings.heartbeat_interval_seconds,
+        # Crash recovery can't wait for the minute-granular periodic task: check for stale
+        # jobs at half the staleness threshold.
+        every=max(1.0, min(60.0, settings.heartbeat_stale_seconds / 2)),
+        housekeeping=lambda: take_back_stale(runtime),
+    )
     heartbeat.start()
 
     def on_stop(signum: int) -> None:

@@ -6,7 +6,9 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy import update
 
@@ -46,17 +48,35 @@ def mark_stopped(db: Database, worker_id: str) -> None:
 
 
 class WorkerHeartbeat(threading.Thread):
-    """Beats every ``interval`` seconds for as long as the worker process lives."""
+    """Beats every ``interval`` seconds for as long as the worker process lives, and runs
+    ``housekeeping`` every ``every`` seconds."""
 
-    def __init__(self, db: Database, worker_id: str, interval: float) -> None:
+    def __init__(
+        self,
+        db: Database,
+        worker_id: str,
+        interval: float,
+        *,
+        every: float = 30.0,
+        housekeeping: Callable[[], object] | None = None,
+    ) -> None:
         super().__init__(name="worker-heartbeat", daemon=True)
         self.db = db
         self.worker_id = worker_id
         self.interval = interval
+        self.every = every
+        self.housekeeping = housekeeping
         self._done = threading.Event()
 
     def run(self) -> None:
+        last = time.monotonic()
         while not self._done.wait(self.interval):
+            if self.housekeeping is not None and time.monotonic() - last >= self.every:
+                last = time.monotonic()
+                try:
+                    self.housekeeping()
+                except Exception:
+                    log.warning("housekeeping failed", exc_info=True)
             try:
                 with self.db.write() as session:
                     session.execute(

@@ -86,3 +86,12 @@ def recover_and_schedule(runtime: Runtime, *, trigger: JobTrigger) -> list[int]:
         log.info("enqueueing jobs %s (taken back %s, scheduled %s)", ids, taken, created)
         runtime.queue.enqueue_jobs(ids)
     return ids
+
+
+def take_back_stale(runtime: Runtime) -> list[int]:
+    """Take back jobs of dead workers and enqueue them (run between periodic ticks)."""
+    taken = jobs.take_back(runtime.db, stale_seconds=runtime.settings.heartbeat_stale_seconds)
+    if taken:
+        log.info("took back jobs %s", taken)
+        runtime.queue.enqueue_jobs(taken)
+    return taken
