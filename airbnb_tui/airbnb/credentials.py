@@ -323,7 +323,7 @@ def parse_credentials(text: str) -> Credentials:
     if not stripped:
         raise CredentialFormatError(f"The cookie text is empty; {HOW_TO_COPY}.")
     first_word = stripped.split(maxsplit=1)[0].lower()
-    if first_word in ("invoke-webrequest", "$session", "fetch(", "await"):
+    if stripped.lower().startswith(("invoke-webrequest", "$session", "fetch(", "await fetch(")):
         raise CredentialFormatError(
             "That is a PowerShell or fetch() copy; use Copy as cURL (bash or cmd) instead."
         )

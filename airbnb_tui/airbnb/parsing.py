@@ -377,8 +377,14 @@ def parse_listings(body: object, operation: str = LISTINGS_SECTION.name) -> List
         )
     return ListingsResult(
         listings,
-        _count(component.get("totalCount"), operation=operation, path="totalCount"),
-        _count(component.get("resultsCount"), operation=operation, path="resultsCount"),
+        _count(
+            component.get("totalCount"), operation=operation, path=f"{COMPONENT_PATH}.totalCount"
+        ),
+        _count(
+            component.get("resultsCount"),
+            operation=operation,
+            path=f"{COMPONENT_PATH}.resultsCount",
+        ),
     )
 
 
