@@ -11,10 +11,17 @@ from typing import Any
 import click
 
 from airbnb_tui import __version__
+from airbnb_tui.commands.accounts import accounts_group
 from airbnb_tui.commands.context import CliContext
 from airbnb_tui.commands.db import db_group
+from airbnb_tui.commands.demo import demo_cmd
+from airbnb_tui.commands.export import export_cmd
+from airbnb_tui.commands.jobs import jobs_group
+from airbnb_tui.commands.sandbox import sandbox_cmd
+from airbnb_tui.commands.sync import sync_cmd
 from airbnb_tui.errors import UserError
 from airbnb_tui.exit_codes import ExitCode
+from airbnb_tui.logs import configure_logging
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -30,7 +37,14 @@ def cli(
 ) -> None:
     """Sync Airbnb listing performance into your own database.
 
-    Run without a command to open the dashboard.
+    Run without a command to open the dashboard; the subcommands do the same things
+    headlessly (over SSH, from cron). Exit codes: 0 success, 1 unexpected error, 2 bad input,
+    3 credentials rejected by Airbnb, 4 Airbnb unreachable or rate-limited, 5 a sync did not
+    fully succeed.
+
+    \b
+    Shell completion (bash; zsh and fish likewise):
+      eval "$(_AIRBNB_TUI_COMPLETE=bash_source airbnb-tui)"
 
     \b
     Example:
@@ -47,12 +61,19 @@ def cli(
 
 
 cli.add_command(db_group)
+cli.add_command(accounts_group)
+cli.add_command(jobs_group)
+cli.add_command(sync_cmd)
+cli.add_command(export_cmd)
+cli.add_command(sandbox_cmd)
+cli.add_command(demo_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: maps errors to exit codes and one-line messages."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+    # Through the redacting formatter: a cookie or the API key never reaches a log line.
+    configure_logging(logging.DEBUG if debug else logging.WARNING)
     try:
         cli.main(args=argv, prog_name="airbnb-tui", standalone_mode=False)
     except click.exceptions.Abort:

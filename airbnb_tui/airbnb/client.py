@@ -35,10 +35,6 @@ class RateGate(Protocol):
     def hold(self, account_id: str, seconds: float) -> None: ...
 
 
-class StopCheck(Protocol):
-    def __call__(self) -> bool: ...
-
-
 class AirbnbClient:
     """Talks to Airbnb for one account."""
 

@@ -1,0 +1,96 @@
+"""The --json schemas are a contract: their fields are pinned here, and the table helpers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from airbnb_tui.commands.output import (
+    SCHEMAS,
+    AccountOut,
+    JobOut,
+    ListingProgressOut,
+    format_duration,
+    json_schema,
+    render_fields,
+    render_table,
+)
+from airbnb_tui.services.accounts import AccountView
+from airbnb_tui.services.jobs import JobView, ListingProgressView
+
+TOP_LEVEL = {
+    "accounts add": ["saved", "account", "validation"],
+    "accounts update": ["saved", "account", "validation"],
+    "accounts list": ["accounts"],
+    "accounts show": ["account"],
+    "accounts validate": ["stored", "account", "validation"],
+    "accounts enable": ["account"],
+    "accounts disable": ["account"],
+    "accounts remove": ["removed", "account"],
+    "jobs": ["jobs"],
+    "jobs show": ["job", "listings", "requests_done", "requests_total"],
+    "jobs cancel": ["job"],
+    "jobs retry": ["retry_of", "created", "job"],
+    "sync": ["jobs", "skipped", "exit_code"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(TOP_LEVEL))
+def test_top_level_fields_are_pinned(command: str) -> None:
+    schema = json_schema(command)
+    assert list(schema["properties"]) == TOP_LEVEL[command]
+    assert schema["required"] == TOP_LEVEL[command]
+    assert schema["additionalProperties"] is False
+
+
+def test_every_command_with_json_has_a_schema() -> None:
+    assert set(SCHEMAS) == set(TOP_LEVEL)
+
+
+def test_nested_models_mirror_the_service_views() -> None:
+    """Every field of the views the services hand out is in the JSON, and nothing else."""
+    assert list(AccountOut.model_fields) == list(AccountView.__dataclass_fields__)
+    assert list(JobOut.model_fields) == list(JobView.__dataclass_fields__)
+    assert list(ListingProgressOut.model_fields) == list(ListingProgressView.__dataclass_fields__)
+    assert not any("cookie" in name for name in AccountOut.model_fields)
+
+
+def test_unknown_fields_are_rejected() -> None:
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        SCHEMAS["jobs"].model_validate({"jobs": [], "next": 5})
+
+
+def test_render_table_aligns_and_right_aligns_numbers() -> None:
+    text = render_table(
+        ["ID", "NAME", "ROWS", "ACTIVE", "ERROR"],
+        [
+            [1, "Sleek Loft", 1200, True, None],
+            [22, None, 5, False, "x" * 60],
+        ],
+    )
+    assert text.splitlines() == [
+        "ID  NAME        ROWS  ACTIVE  ERROR",
+        " 1  Sleek Loft  1200  yes     -",
+        "22  -              5  no      " + "x" * 60,
+    ]
+
+
+def test_render_table_cuts_long_cells_except_the_last() -> None:
+    text = render_table(["A", "B"], [["y" * 60, "z" * 60]])
+    assert text.splitlines()[1] == "y" * 47 + "…  " + "z" * 60
+
+
+def test_render_fields_and_durations() -> None:
+    when = datetime(2025, 2, 5, 10, 31, 2, tzinfo=UTC)
+    assert render_fields([("job", 4), ("started", when), ("error", None), ("ok", True)]) == (
+        "job:     4\nstarted: 2025-02-05 10:31:02 UTC\nerror:   -\nok:      yes"
+    )
+    assert [format_duration(s) for s in (None, 0.4, 59, 61, 3725)] == [
+        "-",
+        "0s",
+        "59s",
+        "1m01s",
+        "1h02m",
+    ]
