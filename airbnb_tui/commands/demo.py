@@ -184,21 +184,22 @@ def _follow_headless(ctx: CliContext, job_id: int, sandbox: Any) -> int:
 
     db = ctx.database()
     started = time.monotonic()
-    last_line = ""
+    last_state: tuple[str, int] | None = None
     while True:
         progress = job_progress(db, job_id)
         job = progress.job
-        line = (
-            f"job {job_id} {job.status}: {job.listings_completed + job.listings_failed}/"
-            f"{job.listings_total} listings, {progress.requests_done}/{progress.requests_total} "
-            f"requests, {job.rows_written} rows"
-        )
-        if line != last_line:
-            click.echo(f"[{time.monotonic() - started:6.1f}s] {line}")
-            last_line = line
+        finished = job.listings_completed + job.listings_failed
+        # One line per listing finished (not per poll), so the output reads as a log.
+        if (job.status, finished) != last_state:
+            click.echo(
+                f"[{time.monotonic() - started:6.1f}s] job {job_id} {job.status}: "
+                f"{finished}/{job.listings_total} listings, {progress.requests_done}/"
+                f"{progress.requests_total} requests, {job.rows_written} rows"
+            )
+            last_state = (job.status, finished)
         if job.is_finished or job.status == "interrupted":
             break
-        time.sleep(0.5)
+        time.sleep(0.25)
     elapsed = time.monotonic() - started
     click.echo(
         f"\nsummary: job {job_id} {job.status} in {elapsed:.1f} s — "
