@@ -88,7 +88,7 @@ def run_demo(
                         return _follow_headless(ctx, job_id, sandbox)
                     from airbnb_tui.ui.app import run_app
 
-                    run_app(ctx.settings, ctx.database())
+                    run_app(ctx.settings, ctx.database(), open_job=job_id)
                     return 0
     finally:
         ctx.close()

@@ -1,0 +1,1 @@
+"""One screen (or modal) per module; the app owns navigation between them."""
