@@ -17,6 +17,7 @@ import click
 
 from airbnb_tui.commands.context import CliContext, pass_ctx
 from airbnb_tui.commands.output import (
+    JSON_HELP,
     AccountListOut,
     AccountOut,
     AccountRemoveOut,
@@ -29,6 +30,7 @@ from airbnb_tui.commands.output import (
     render_fields,
     render_table,
 )
+from airbnb_tui.db.engine import Database
 from airbnb_tui.db.models import CredentialStatus
 from airbnb_tui.errors import NotFound, UserError
 from airbnb_tui.services import accounts as account_service
@@ -46,7 +48,6 @@ COOKIE_HELP = (
     "File holding the browser's Cookie header, a name=value; … line or a 'Copy as cURL' "
     "snippet; - reads stdin."
 )
-JSON_HELP = "Print JSON (schema in airbnb_tui/commands/output.py)."
 
 
 # Reading and checking credentials ------------------------------------------------------------
@@ -189,6 +190,29 @@ def account_out(view: AccountView) -> AccountOut:
     return AccountOut.model_validate(view)
 
 
+def _report_save(
+    view: AccountView | None, result: ValidationResult | None, *, as_json: bool
+) -> AccountView:
+    """How ``accounts add`` and ``accounts update`` end: the JSON document (with --json), then the
+    error of a failed check, which sets the exit code; the saved account when nothing failed."""
+    if as_json:
+        emit_json(
+            AccountSaveOut(
+                saved=view is not None,
+                account=account_out(view) if view else None,
+                validation=validation_out(result) if result else None,
+            )
+        )
+    if result is not None and not result.ok:
+        raise _failure(result, saved=view is not None)
+    assert view is not None
+    return view
+
+
+def _check_summary(result: ValidationResult | None) -> str:
+    return "not validated (--no-validate)" if result is None else result.summary()
+
+
 def _failure(result: ValidationResult, saved: bool) -> UserError:
     """The error a failed check exits with: the reason, then what was (not) stored."""
     if saved:
@@ -295,20 +319,9 @@ def add_cmd(
             message=None if result is None or result.ok else result.message,
             listing_count=result.listing_count if result is not None else None,
         )
-    if as_json:
-        emit_json(
-            AccountSaveOut(
-                saved=view is not None,
-                account=account_out(view) if view else None,
-                validation=validation_out(result) if result else None,
-            )
-        )
-    if result is not None and not result.ok:
-        raise _failure(result, saved=view is not None)
-    assert view is not None
+    view = _report_save(view, result, as_json=as_json)
     if not as_json:
-        check = "not validated (--no-validate)" if result is None else result.summary()
-        click.echo(f"Added {_describe(view)}: {check}")
+        click.echo(f"Added {_describe(view)}: {_check_summary(result)}")
 
 
 @accounts_group.command("list")
@@ -321,7 +334,7 @@ def list_cmd(ctx: CliContext, as_json: bool) -> None:
     Example:
       airbnb-tui accounts list --json
     """
-    views = list(_all_accounts(ctx))
+    views = list(all_accounts(ctx.database()))
     if as_json:
         emit_json(AccountListOut(accounts=[account_out(v) for v in views]))
         return
@@ -347,12 +360,13 @@ def list_cmd(ctx: CliContext, as_json: bool) -> None:
     )
 
 
-def _all_accounts(ctx: CliContext) -> Iterator[AccountView]:
-    """Every account, a keyset page at a time."""
-    db = ctx.database()
+def all_accounts(db: Database, *, include_inactive: bool = True) -> Iterator[AccountView]:
+    """Every account in id order (``accounts list``, ``sync --all``), a keyset page at a time."""
     after: str | None = None
     while True:
-        page = account_service.list_accounts(db, after=after, limit=LIST_PAGE)
+        page = account_service.list_accounts(
+            db, after=after, limit=LIST_PAGE, include_inactive=include_inactive
+        )
         yield from page
         if len(page) < LIST_PAGE:
             return
@@ -484,23 +498,12 @@ def update_cmd(
             view = account_service.set_client_details(
                 db, account_id, user_agent=user_agent, x_client_version=client_version
             )
-    if as_json:
-        emit_json(
-            AccountSaveOut(
-                saved=view is not None,
-                account=account_out(view) if view else None,
-                validation=validation_out(result) if result else None,
-            )
-        )
-    if result is not None and not result.ok:
-        raise _failure(result, saved=view is not None)
-    assert view is not None
+    view = _report_save(view, result, as_json=as_json)
     if not as_json:
         if credentials is None:
             click.echo(f"Updated {_describe(view)}.")
         else:
-            check = "not validated (--no-validate)" if result is None else result.summary()
-            click.echo(f"Updated {_describe(view)} with a new cookie: {check}")
+            click.echo(f"Updated {_describe(view)} with a new cookie: {_check_summary(result)}")
 
 
 def _no_cipher() -> CookieCipher:

@@ -6,6 +6,7 @@ import click
 
 from airbnb_tui.commands.context import CliContext, pass_ctx
 from airbnb_tui.commands.output import (
+    JSON_HELP,
     JobCancelOut,
     JobListOut,
     JobOut,
@@ -22,8 +23,6 @@ from airbnb_tui.errors import UserError
 from airbnb_tui.services import jobs as job_service
 from airbnb_tui.services.accounts import check_account_id, get_account
 from airbnb_tui.services.jobs import JobView
-
-JSON_HELP = "Print JSON (schema in airbnb_tui/commands/output.py)."
 
 
 def job_out(view: JobView) -> JobOut:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from airbnb_tui.commands.accounts import all_accounts
 from airbnb_tui.commands.context import CliContext, pass_ctx
 from airbnb_tui.commands.output import (
     JobOut,
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
 POLL_SECONDS = 0.5
 NO_WORKER_HINT_AFTER_SECONDS = 3.0
 CREDENTIALS_REJECTED = "credentials_rejected"
-ACCOUNT_PAGE = 500
 
 
 @dataclass
@@ -89,20 +89,13 @@ def _targets(ctx: CliContext, account_id: str | None) -> tuple[list[str], list[t
         return [account_id], []
     chosen: list[str] = []
     skipped: list[tuple[str, str]] = []
-    after: str | None = None
-    while True:
-        page = account_service.list_accounts(
-            db, after=after, limit=ACCOUNT_PAGE, include_inactive=False
-        )
-        for view in page:
-            reason = unsyncable_reason(view)
-            if reason is None:
-                chosen.append(view.account_id)
-            else:
-                skipped.append((view.account_id, reason))
-        if len(page) < ACCOUNT_PAGE:
-            return chosen, skipped
-        after = page[-1].account_id
+    for view in all_accounts(db, include_inactive=False):
+        reason = unsyncable_reason(view)
+        if reason is None:
+            chosen.append(view.account_id)
+        else:
+            skipped.append((view.account_id, reason))
+    return chosen, skipped
 
 
 def plan_jobs(ctx: CliContext, account_id: str | None, *, full: bool, enqueue: bool) -> Planned:

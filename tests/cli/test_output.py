@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import get_type_hints
 
 import pytest
 from pydantic import ValidationError
@@ -50,11 +51,20 @@ def test_every_command_with_json_has_a_schema() -> None:
 
 
 def test_nested_models_mirror_the_service_views() -> None:
-    """Every field of the views the services hand out is in the JSON, and nothing else."""
+    """Every field of the views the services hand out is in the JSON, with the same type, and
+    nothing else. (The models are written out rather than derived from the views so that the
+    documented schema cannot change by accident; this keeps the two copies in step.)"""
     assert list(AccountOut.model_fields) == list(AccountView.__dataclass_fields__)
     assert list(JobOut.model_fields) == list(JobView.__dataclass_fields__)
     assert list(ListingProgressOut.model_fields) == list(ListingProgressView.__dataclass_fields__)
     assert not any("cookie" in name for name in AccountOut.model_fields)
+    for model, view in [
+        (AccountOut, AccountView),
+        (JobOut, JobView),
+        (ListingProgressOut, ListingProgressView),
+    ]:
+        types = {name: field.annotation for name, field in model.model_fields.items()}
+        assert types == get_type_hints(view), model.__name__
 
 
 def test_unknown_fields_are_rejected() -> None:

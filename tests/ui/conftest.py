@@ -1,4 +1,5 @@
-"""Fixtures for the dashboard tests: a migrated SQLite database and settings for it.
+"""Fixtures for the dashboard tests: a migrated SQLite database and settings for it, and the
+sandbox standing in for Airbnb.
 
 Pilot tests are ``async def``; with no asyncio plugin installed, the hook below runs each one in
 its own event loop.
@@ -12,11 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ui_support import Seeder, make_settings
+from ui_support import TODAY, Seeder, make_settings
 
 from airbnb_tui.config import Settings
 from airbnb_tui.db.engine import Database
 from airbnb_tui.db.migrate import upgrade
+from airbnb_tui.sandbox import SandboxServer, demo_sandbox_accounts
 
 
 @pytest.fixture
@@ -37,6 +39,19 @@ def settings(tmp_path: Path, sqlite_url: str) -> Settings:
 @pytest.fixture
 def seed(ui_db: Database) -> Seeder:
     return Seeder(ui_db)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    """The sandbox with one 3-listing account, its dates fixed at TODAY."""
+    with SandboxServer(demo_sandbox_accounts(listings=3), today=lambda: TODAY) as sb:
+        yield sb
+
+
+@pytest.fixture
+def sb_settings(tmp_path: Path, sqlite_url: str, sandbox: SandboxServer) -> Settings:
+    """Settings with Airbnb's place taken by the sandbox."""
+    return make_settings(tmp_path, sqlite_url, sandbox.base_url)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from textual import events
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, LoadingIndicator, Static
-from ui_support import NOW, TODAY, Seeder, fixed_clock, make_settings, notifications, wait_until
+from ui_support import NOW, Seeder, fixed_clock, notifications, wait_until
 
 from airbnb_tui.config import Settings
 from airbnb_tui.db.engine import Database
-from airbnb_tui.sandbox import Fault, SandboxServer, demo_sandbox_accounts
+from airbnb_tui.sandbox import Fault, SandboxServer
 from airbnb_tui.services import accounts as account_service
 from airbnb_tui.sync.schedule import due_accounts
 from airbnb_tui.ui.app import AirbnbTuiApp
@@ -24,24 +22,13 @@ from airbnb_tui.ui.screens.accounts import AccountsScreen
 LISTING_NAMES = "417 Cedar Court, 919 Vine Street, 92 S Wilbur Ave"
 
 
-@pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer(demo_sandbox_accounts(listings=3), today=lambda: TODAY) as sb:
-        yield sb
-
-
-@pytest.fixture
-def sb_settings(tmp_path: Path, sqlite_url: str, sandbox: SandboxServer) -> Settings:
-    return make_settings(tmp_path, sqlite_url, sandbox.base_url)
-
-
-def form_of(app: AirbnbTuiApp) -> AccountFormScreen:
+def form_of(app: App[None]) -> AccountFormScreen:
     screen = app.screen
     assert isinstance(screen, AccountFormScreen)
     return screen
 
 
-def text_of(app: AirbnbTuiApp, selector: str) -> str:
+def text_of(app: App[None], selector: str) -> str:
     return str(form_of(app).query_one(selector, Static).render())
 
 
@@ -50,18 +37,40 @@ async def paste(pilot: Pilot[None], text: str) -> None:
     await pilot.pause()
 
 
+async def open_add_form(pilot: Pilot[None]) -> AccountFormScreen:
+    """Press a on the accounts screen and wait for the empty form."""
+    await pilot.press("a")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, AccountFormScreen), 5)
+    return form_of(pilot.app)
+
+
+async def open_edit_form(pilot: Pilot[None]) -> AccountFormScreen:
+    """Wait for the one seeded account's row, press e on it and wait for its form."""
+    table = pilot.app.screen.query_one("#accounts-table", DataTable)
+    await wait_until(pilot, lambda: table.row_count == 1, 5)
+    await pilot.press("e")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, AccountFormScreen), 5)
+    return form_of(pilot.app)
+
+
+async def save_until_offered(pilot: Pilot[None]) -> Button:
+    """Press ctrl+s and wait for a failed check to offer "Save unverified"; that button."""
+    await pilot.press("ctrl+s")
+    unverified = form_of(pilot.app).query_one("#save-unverified", Button)
+    await wait_until(pilot, lambda: unverified.display, 10)
+    return unverified
+
+
 async def test_valid_credentials_are_checked_then_saved(
     sb_settings: Settings, ui_db: Database, sandbox: SandboxServer
 ) -> None:
     account = sandbox.accounts[0]
     app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, AccountFormScreen), 5)
+        form = await open_add_form(pilot)
         await paste(pilot, account.curl_snippet(sandbox.base_url))
         summary = text_of(app, "#cookie-summary")
         assert summary == (f"8 cookies (_aat, _user_attributes, …) · account {account.account_id}")
-        form = form_of(app)
         # The cURL snippet's headers fill the two fields the operator would otherwise copy.
         assert form.query_one("#user-agent", Input).value == account.user_agent
         assert form.query_one("#client-version", Input).value == account.client_version
@@ -89,13 +98,9 @@ async def test_rejected_credentials_are_saved_only_when_the_operator_insists(
     account = sandbox.accounts[0]
     app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, AccountFormScreen), 5)
+        await open_add_form(pilot)
         await paste(pilot, account.cookie_header(token="0%7Cnot-the-right-token"))
-        await pilot.press("ctrl+s")
-        form = form_of(app)
-        unverified = form.query_one("#save-unverified", Button)
-        await wait_until(pilot, lambda: unverified.display, 10)
+        await save_until_offered(pilot)
         assert text_of(app, "#form-result").startswith(
             "✗ rejected — Airbnb did not accept these credentials"
         )
@@ -117,8 +122,7 @@ async def test_format_errors_show_inline_and_nothing_is_sent(
 ) -> None:
     app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, AccountFormScreen), 5)
+        await open_add_form(pilot)
         await pilot.press(*"abc")
         assert text_of(app, "#cookie-summary") == (
             "✗ Cookie pair 1 has no '=': expected name=value pairs separated by '; '."
@@ -145,11 +149,9 @@ async def test_typing_goes_on_while_the_check_is_in_flight(
     sandbox.set_faults(Fault.slow(4.0))
     app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, AccountFormScreen), 5)
+        form = await open_add_form(pilot)
         await paste(pilot, account.cookie_header())
         await pilot.press("ctrl+s")
-        form = form_of(app)
         spinner = form.query_one("#form-spinner", LoadingIndicator)
         await wait_until(pilot, lambda: sandbox.total_requests == 1, 5)
         assert spinner.display
@@ -174,11 +176,8 @@ async def test_editing_only_the_label_keeps_the_cookie_and_sends_nothing(
     Seeder(ui_db).account("987894846", "Old name")
     app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        table = app.screen.query_one("#accounts-table", DataTable)
-        await wait_until(pilot, lambda: table.row_count == 1, 5)
-        await pilot.press("e")
-        await wait_until(pilot, lambda: isinstance(app.screen, AccountFormScreen), 5)
-        label = form_of(app).query_one("#label", Input)
+        form = await open_edit_form(pilot)
+        label = form.query_one("#label", Input)
         assert label.value == "Old name"
         label.focus()
         await pilot.press("ctrl+a", "ctrl+k", *"New name", "enter")
@@ -194,10 +193,7 @@ async def test_a_cookie_of_another_account_is_refused_when_editing(
     Seeder(ui_db).account("111222333", "Mine")
     app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        table = app.screen.query_one("#accounts-table", DataTable)
-        await wait_until(pilot, lambda: table.row_count == 1, 5)
-        await pilot.press("e")
-        await wait_until(pilot, lambda: isinstance(app.screen, AccountFormScreen), 5)
+        await open_edit_form(pilot)
         await paste(pilot, sandbox.accounts[0].cookie_header())
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -214,12 +210,9 @@ async def test_a_bot_wall_is_named_and_an_unverified_save_stays_unchecked(
     sandbox.set_faults(Fault.bot_wall(next_n=1, status=200))
     app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, AccountFormScreen), 5)
+        await open_add_form(pilot)
         await paste(pilot, account.cookie_header())
-        await pilot.press("ctrl+s")
-        unverified = form_of(app).query_one("#save-unverified", Button)
-        await wait_until(pilot, lambda: unverified.display, 10)
+        unverified = await save_until_offered(pilot)
         assert text_of(app, "#form-result").startswith("✗ bot wall — Airbnb answered with")
         # Changing the cookie withdraws the offer: what was checked is no longer on screen.
         await pilot.press("end", "x")
@@ -238,12 +231,9 @@ async def test_an_inconclusive_check_can_be_saved_as_unchecked(
     sandbox.set_faults(Fault.bot_wall(rate=1.0, status=403))
     app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, AccountFormScreen), 5)
+        await open_add_form(pilot)
         await paste(pilot, account.cookie_header())
-        await pilot.press("ctrl+s")
-        unverified = form_of(app).query_one("#save-unverified", Button)
-        await wait_until(pilot, lambda: unverified.display, 10)
+        await save_until_offered(pilot)
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: isinstance(app.screen, AccountsScreen), 10)
     saved = account_service.get_account(ui_db, account.account_id)

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from textual.widgets import Static
 from ui_support import (
     NOW,
-    TODAY,
     ListingSpec,
     Seeder,
     fixed_clock,
-    make_settings,
     notifications,
     wait_until,
 )
@@ -25,7 +21,7 @@ from airbnb_tui.config import Settings
 from airbnb_tui.db.engine import Database
 from airbnb_tui.db.models import CredentialStatus
 from airbnb_tui.errors import NotFound
-from airbnb_tui.sandbox import Expiry, SandboxServer, demo_sandbox_accounts
+from airbnb_tui.sandbox import Expiry, SandboxServer
 from airbnb_tui.secrets import CookieCipher
 from airbnb_tui.services import accounts as account_service
 from airbnb_tui.services import jobs as job_service
@@ -220,26 +216,19 @@ async def test_a_huge_database_paints_one_page_at_a_time(
     assert first_paint < 3.0
 
 
-@pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer(demo_sandbox_accounts(listings=3), today=lambda: TODAY) as sb:
-        yield sb
-
-
 async def test_validate_checks_stored_credentials_with_airbnb(
-    tmp_path: Path, sqlite_url: str, ui_db: Database, sandbox: SandboxServer
+    sb_settings: Settings, ui_db: Database, sandbox: SandboxServer
 ) -> None:
-    settings = make_settings(tmp_path, sqlite_url, sandbox.base_url)
     account = sandbox.accounts[0]
     account_service.add_account(
         ui_db,
-        CookieCipher.from_settings(settings),
+        CookieCipher.from_settings(sb_settings),
         parse_credentials(account.cookie_header()),
         account_id=account.account_id,
         label="Lakes",
         status=CredentialStatus.UNCHECKED,
     )
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         table = accounts_table(app)
         await wait_until(pilot, lambda: table.row_count == 1, 5)

@@ -5,20 +5,18 @@ retry of the failed listings."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from textual.widgets import Static
 from textual.widgets.data_table import RowKey
-from ui_support import TODAY, fixed_clock, make_settings, notifications, wait_until
+from ui_support import TODAY, fixed_clock, notifications, wait_until
 
 from airbnb_tui.airbnb.credentials import parse_credentials
 from airbnb_tui.airbnb.rate_limit import make_rate_limiter
 from airbnb_tui.config import Settings
 from airbnb_tui.db.engine import Database
 from airbnb_tui.db.models import CredentialStatus
-from airbnb_tui.sandbox import Fault, SandboxServer, demo_sandbox_accounts
+from airbnb_tui.sandbox import Fault, SandboxServer
 from airbnb_tui.secrets import CookieCipher
 from airbnb_tui.services import accounts as account_service
 from airbnb_tui.services import jobs as job_service
@@ -30,16 +28,10 @@ from airbnb_tui.ui.widgets.tables import KeyedTable
 
 
 @pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer(demo_sandbox_accounts(listings=3), today=lambda: TODAY) as sb:
-        yield sb
-
-
-@pytest.fixture
-def sb_settings(tmp_path: Path, sqlite_url: str, sandbox: SandboxServer) -> Settings:
-    base = make_settings(tmp_path, sqlite_url, sandbox.base_url)
-    # A short window keeps each listing to a handful of requests.
-    return base.with_overrides(
+def sb_settings(sb_settings: Settings) -> Settings:
+    """The sandbox settings of conftest.py, with a short window that keeps each listing to a
+    handful of requests."""
+    return sb_settings.with_overrides(
         first_run_lookback_weeks=1, lookahead_weeks=1, heartbeat_interval_seconds=0.2
     )
 

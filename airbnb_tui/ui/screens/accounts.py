@@ -13,7 +13,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header
 from textual.worker import Worker, WorkerState
 
@@ -31,13 +30,12 @@ from airbnb_tui.services.overview import (
 from airbnb_tui.services.validation import validate_credentials
 from airbnb_tui.sync.schedule import next_slot
 from airbnb_tui.ui import humanize
-from airbnb_tui.ui.background import Poller
 from airbnb_tui.ui.context import AppContext
 from airbnb_tui.ui.failures import describe_failure
-from airbnb_tui.ui.keymap import FooterSync
 from airbnb_tui.ui.messages import OpenJob, OpenJobs, OpenMetrics
 from airbnb_tui.ui.screens.account_form import AccountFormScreen, FormResult
 from airbnb_tui.ui.screens.confirm import ConfirmScreen
+from airbnb_tui.ui.screens.polled import PolledScreen
 from airbnb_tui.ui.widgets.tables import KeyedTable, Row, Tone
 from airbnb_tui.ui.widgets.text_line import TextLine
 from airbnb_tui.ui.widgets.worker_status import WorkerStatusLine
@@ -71,7 +69,7 @@ class Outcome:
     then: Message | None = None
 
 
-class AccountsScreen(Screen[None]):
+class AccountsScreen(PolledScreen[AccountsPage]):
     """Accounts with live job progress; every account action is one key away."""
 
     BINDINGS = [
@@ -166,9 +164,7 @@ class AccountsScreen(Screen[None]):
     ]
 
     def __init__(self, ctx: AppContext, *, page_size: int = ACCOUNTS_PAGE_SIZE) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.footer_sync = FooterSync(self)
+        super().__init__(ctx, group="accounts-refresh", interval=REFRESH_SECONDS)
         self.page_size = page_size
         self._page_starts: list[str | None] = [None]
         self._page: AccountsPage | None = None
@@ -176,15 +172,6 @@ class AccountsScreen(Screen[None]):
         self._validating: set[str] = set()
         self._validation_workers: dict[Worker[Outcome], str] = {}
         self._stop = threading.Event()
-        self.poller: Poller[AccountsPage] = Poller(
-            self,
-            group="accounts-refresh",
-            load=self._load,
-            apply=self._apply,
-            interval=REFRESH_SECONDS,
-            on_error=self._load_failed,
-            visible=lambda: self.is_current,
-        )
 
     # Layout -----------------------------------------------------------------------------------
 
@@ -215,11 +202,6 @@ class AccountsScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self._stop.set()
-        self.poller.stop()
-
-    def on_screen_resume(self) -> None:
-        if self._page is not None:
-            self.poller.refresh_now()
 
     @property
     def table(self) -> KeyedTable:
@@ -499,9 +481,6 @@ class AccountsScreen(Screen[None]):
         return Outcome(then=OpenJobs(account.account_id))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if self.poller.handle(event):
-            event.stop()
-            return
         if event.worker.group not in (ACTION_GROUP, VALIDATE_GROUP):
             return
         event.stop()

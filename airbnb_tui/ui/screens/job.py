@@ -13,7 +13,6 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar
 from textual.worker import Worker, WorkerState
 
@@ -23,12 +22,11 @@ from airbnb_tui.services import jobs as job_service
 from airbnb_tui.services.jobs import JobProgress, JobView, ListingProgressView
 from airbnb_tui.sync.jobs import JobRequest
 from airbnb_tui.ui import humanize
-from airbnb_tui.ui.background import Poller
 from airbnb_tui.ui.context import AppContext
 from airbnb_tui.ui.failures import describe_failure
-from airbnb_tui.ui.keymap import FooterSync
 from airbnb_tui.ui.messages import OpenJob, OpenJobs
-from airbnb_tui.ui.widgets.tables import KeyedTable, Row, Tone
+from airbnb_tui.ui.screens.polled import PolledScreen
+from airbnb_tui.ui.widgets.tables import JOB_STATUS_TONES, KeyedTable, Row, Tone
 from airbnb_tui.ui.widgets.text_line import TextLine
 from airbnb_tui.ui.widgets.worker_status import WorkerStatusLine
 
@@ -43,15 +41,6 @@ _LISTING_STATE: dict[str, tuple[str, Tone]] = {
     "failed": ("✗ failed", "bad"),
     "skipped": ("- skipped", "muted"),
 }
-_JOB_STATE: dict[str, Tone] = {
-    "queued": "warn",
-    "running": "active",
-    "succeeded": "good",
-    "partial": "warn",
-    "failed": "bad",
-    "interrupted": "warn",
-    "cancelled": "muted",
-}
 
 
 @dataclass(frozen=True)
@@ -60,7 +49,7 @@ class JobSnapshot:
     account_label: str | None
 
 
-class JobScreen(Screen[None]):
+class JobScreen(PolledScreen[JobSnapshot]):
     """Live progress of one job, with cancel and retry-the-failed-listings."""
 
     BINDINGS = [
@@ -89,24 +78,13 @@ class JobScreen(Screen[None]):
     ]
 
     def __init__(self, ctx: AppContext, job_id: int) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.footer_sync = FooterSync(self)
+        super().__init__(ctx, group="job-refresh", interval=LIVE_REFRESH_SECONDS)
         self.job_id = job_id
         self.snapshot: JobSnapshot | None = None
         self._name_width = 20
         self._error_width = 20
         self._label: str | None = None
         self._label_loaded = False
-        self.poller: Poller[JobSnapshot] = Poller(
-            self,
-            group="job-refresh",
-            load=self._load,
-            apply=self._apply,
-            interval=LIVE_REFRESH_SECONDS,
-            on_error=self._load_failed,
-            visible=lambda: self.is_current,
-        )
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -137,13 +115,6 @@ class JobScreen(Screen[None]):
         self.query_one("#job-detail").display = False
         table.focus()
         self.poller.refresh_now()
-
-    def on_unmount(self) -> None:
-        self.poller.stop()
-
-    def on_screen_resume(self) -> None:
-        if self.snapshot is not None:
-            self.poller.refresh_now()
 
     # Loading ------------------------------------------------------------------------------------
 
@@ -204,9 +175,9 @@ class JobScreen(Screen[None]):
             state = f"{job.status}, cancelling"
         title = self.query_one("#job-title", TextLine)
         title.show(f"Job {job.job_id} · {account} · {state} · {job.trigger}")
-        for tone in _JOB_STATE.values():
+        for tone in JOB_STATUS_TONES.values():
             title.set_class(False, f"-{tone}")
-        title.set_class(True, f"-{_JOB_STATE.get(job.status, 'plain')}")
+        title.set_class(True, f"-{JOB_STATUS_TONES.get(job.status, 'plain')}")
         done = job.listings_completed
         parts = [f"{done}/{job.listings_total} listings done"]
         if job.listings_failed:
@@ -287,9 +258,6 @@ class JobScreen(Screen[None]):
         self.run_worker(work, group=ACTION_GROUP, thread=True, exit_on_error=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if self.poller.handle(event):
-            event.stop()
-            return
         if event.worker.group != ACTION_GROUP:
             return
         event.stop()

@@ -9,7 +9,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select
 from textual.worker import Worker, WorkerState
 
@@ -19,28 +18,17 @@ from airbnb_tui.services import jobs as job_service
 from airbnb_tui.services.accounts import AccountView
 from airbnb_tui.services.jobs import JobView
 from airbnb_tui.ui import humanize
-from airbnb_tui.ui.background import Poller
 from airbnb_tui.ui.context import AppContext
 from airbnb_tui.ui.failures import describe_failure
-from airbnb_tui.ui.keymap import FooterSync
 from airbnb_tui.ui.messages import OpenJob
-from airbnb_tui.ui.widgets.tables import KeyedTable, Row, Tone
+from airbnb_tui.ui.screens.polled import PolledScreen
+from airbnb_tui.ui.widgets.tables import JOB_STATUS_TONES, KeyedTable, Row
 from airbnb_tui.ui.widgets.text_line import TextLine
 
 PAGE_SIZE = 50
 REFRESH_SECONDS = 2.0
 ACCOUNT_OPTIONS_LIMIT = 500
 OPTIONS_GROUP = "jobs-accounts"
-
-_TONES: dict[str, Tone] = {
-    "queued": "warn",
-    "running": "active",
-    "succeeded": "good",
-    "partial": "warn",
-    "failed": "bad",
-    "interrupted": "warn",
-    "cancelled": "muted",
-}
 
 
 @dataclass(frozen=True)
@@ -49,7 +37,7 @@ class JobsPage:
     has_more: bool
 
 
-class JobsScreen(Screen[None]):
+class JobsScreen(PolledScreen[JobsPage]):
     """Jobs newest first; ``n``/``p`` page through older and newer ones with keyset paging."""
 
     BINDINGS = [
@@ -95,23 +83,12 @@ class JobsScreen(Screen[None]):
     def __init__(
         self, ctx: AppContext, *, account_id: str | None = None, page_size: int = PAGE_SIZE
     ) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.footer_sync = FooterSync(self)
+        super().__init__(ctx, group="jobs-refresh", interval=REFRESH_SECONDS)
         self.account_id = account_id
         self.status: str | None = None
         self.page_size = page_size
         self._page_starts: list[int | None] = [None]
         self._page: JobsPage | None = None
-        self.poller: Poller[JobsPage] = Poller(
-            self,
-            group="jobs-refresh",
-            load=self._load,
-            apply=self._apply,
-            interval=REFRESH_SECONDS,
-            on_error=self._load_failed,
-            visible=lambda: self.is_current,
-        )
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -152,13 +129,6 @@ class JobsScreen(Screen[None]):
         table.focus()
         self.run_worker(self._load_accounts, group=OPTIONS_GROUP, thread=True, exit_on_error=False)
         self.poller.refresh_now()
-
-    def on_unmount(self) -> None:
-        self.poller.stop()
-
-    def on_screen_resume(self) -> None:
-        if self._page is not None:
-            self.poller.refresh_now()
 
     # Loading ------------------------------------------------------------------------------------
 
@@ -208,7 +178,7 @@ class JobsScreen(Screen[None]):
         cells: dict[str, Text] = {
             "job": table.cell(str(job.job_id).rjust(6)),
             "account": table.cell(job.account_id),
-            "status": table.cell(job.status, _TONES.get(job.status, "plain")),
+            "status": table.cell(job.status, JOB_STATUS_TONES.get(job.status, "plain")),
             "trigger": table.cell(job.trigger),
             "listings": table.cell(listings),
             "rows": table.cell(f"{job.rows_written:,}".rjust(7)),
@@ -285,9 +255,6 @@ class JobsScreen(Screen[None]):
         self.footer_sync.update()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if self.poller.handle(event):
-            event.stop()
-            return
         if event.worker.group != OPTIONS_GROUP:
             return
         event.stop()

@@ -17,6 +17,17 @@ from textual.widgets.data_table import CellDoesNotExist
 Tone = Literal["good", "bad", "warn", "muted", "active", "plain"]
 TONES: tuple[Tone, ...] = ("good", "bad", "warn", "muted", "active", "plain")
 
+JOB_STATUS_TONES: dict[str, Tone] = {
+    "queued": "warn",
+    "running": "active",
+    "succeeded": "good",
+    "partial": "warn",
+    "failed": "bad",
+    "interrupted": "warn",
+    "cancelled": "muted",
+}
+"""The tone a sync job's status is drawn in, wherever a screen shows one."""
+
 Row = Mapping[str, Text]
 
 
