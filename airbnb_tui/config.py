@@ -6,6 +6,7 @@ both. The names of the environment variables are a contract with deployments; se
 
 from __future__ import annotations
 
+import math
 import os
 import random
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ from airbnb_tui.locations import default_config_file, default_data_dir
 
 DEFAULT_API_KEY = "d306zoyjsyarp7ifhu67rjxn52tv0t20"
 MAX_DAYS_AHEAD = 182
+# The longest any duration setting may be: "inf", "nan" or 1e300 would pass a bare ``ge=0`` and
+# then crash the worker with OverflowError where it waits (threading caps waits near 292 years).
+MAX_SECONDS = 7 * 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class SecondsRange:
 
     @classmethod
     def _checked(cls, low: float, high: float) -> SecondsRange:
+        if not (math.isfinite(low) and math.isfinite(high)) or high > MAX_SECONDS:
+            raise ValueError(f"a seconds range needs numbers of seconds up to {MAX_SECONDS:g}")
         if low < 0 or high < low:
             raise ValueError("a seconds range needs 0 <= low <= high")
         return cls(low, high)
@@ -104,18 +110,18 @@ class Settings(BaseSettings):
     request_jitter_seconds: Seconds = SecondsRange(5, 10)
     listing_pause_seconds: Seconds = SecondsRange(15, 30)
     max_attempts: int = Field(default=5, ge=1, le=50)
-    retry_base_seconds: float = Field(default=1.0, ge=0)
-    retry_max_seconds: float = Field(default=60.0, ge=0)
-    retry_total_seconds: float = Field(default=300.0, ge=0)
-    request_timeout_seconds: float = Field(default=30.0, gt=0)
+    retry_base_seconds: float = Field(default=1.0, ge=0, le=MAX_SECONDS)
+    retry_max_seconds: float = Field(default=60.0, ge=0, le=MAX_SECONDS)
+    retry_total_seconds: float = Field(default=300.0, ge=0, le=MAX_SECONDS)
+    request_timeout_seconds: float = Field(default=30.0, gt=0, le=MAX_SECONDS)
     first_run_lookback_weeks: int = Field(default=25, ge=0, le=520)
     lookback_weeks: int = Field(default=1, ge=0, le=520)
     lookahead_weeks: int = Field(default=25, ge=0, le=26)
     sync_hour_utc: int = Field(default=5, ge=0, le=23)
     sync_minute_utc: int = Field(default=0, ge=0, le=59)
-    shutdown_grace_seconds: float = Field(default=120.0, ge=0)
-    heartbeat_stale_seconds: float = Field(default=60.0, gt=0)
-    heartbeat_interval_seconds: float = Field(default=5.0, gt=0)
+    shutdown_grace_seconds: float = Field(default=120.0, ge=0, le=MAX_SECONDS)
+    heartbeat_stale_seconds: float = Field(default=60.0, gt=0, le=MAX_SECONDS)
+    heartbeat_interval_seconds: float = Field(default=5.0, gt=0, le=MAX_SECONDS)
     secret_key: str | None = None
     rate_limit_url: str = ""
     queue_name: str = "airbnb-tui"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from urllib.parse import unquote
 
 from airbnb_tui.config import Settings
 
@@ -26,9 +27,30 @@ _PATTERNS = (
 
 
 def register_secret(value: str | None) -> None:
+    """Mask ``value`` in every log line of this process from now on (short values are not
+    masked: they would blank out ordinary words)."""
     if value and len(value) >= _MIN_SECRET_LENGTH:
         with _lock:
             _secrets.add(value)
+
+
+def register_cookie_header(header: str) -> None:
+    """Register a ``name=value; …`` cookie string and each value in it (raw and URL-decoded).
+
+    Called wherever a cookie is opened or sealed (``CookieCipher``), so whatever later handles
+    it — client, retries, tracebacks — cannot log it. Values made only of digits are left out:
+    they are ids (an account id also names the account in ordinary log lines), not credentials.
+    """
+    register_secret(header.strip())
+    for piece in header.split(";"):
+        _name, sep, value = piece.strip().partition("=")
+        value = value.strip()
+        if not sep or value.isdigit():
+            continue
+        register_secret(value)
+        decoded = unquote(value)
+        if decoded != value and not decoded.isdigit():
+            register_secret(decoded)
 
 
 def redact(text: str) -> str:

@@ -1,14 +1,25 @@
-"""Encryption of stored cookies (Fernet: AES-128-CBC + HMAC-SHA256).
+"""Encryption of stored cookies (Fernet: AES-128-CBC + HMAC-SHA256), and the key files.
 
-The key comes from AIRBNB_TUI_SECRET_KEY or from a key file created 0600 in the data dir on first
-use. A wrong or missing key is a clear error naming the fix — never empty cookies.
+The key comes from AIRBNB_TUI_SECRET_KEY or from the key file ``{data_dir}/secret.key`` (0600),
+created when the first cookie is saved. Reading never creates a key: a missing or wrong key is a
+:class:`SecretKeyError` naming the fix — never a crash, never silently empty cookies (a key made
+up on the spot would also strand every cookie sealed with the lost one).
+
+``airbnb-tui db rotate-key`` keeps the incoming key in ``secret.key.new`` and the outgoing one in
+``secret.key.old`` while it runs. A cipher opened from the settings tries those too and re-reads
+the files whenever they change, so a rotation stopped at any point (or seen from a long-running
+worker) never leaves a cookie that no key opens.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -16,15 +27,32 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from airbnb_tui.config import Settings
 from airbnb_tui.errors import UserError
 from airbnb_tui.locations import ensure_private_dir
+from airbnb_tui.logs import register_cookie_header, register_secret
+
+ENV_NAME = "AIRBNB_TUI_SECRET_KEY"
+REENTER_HINT = (
+    "if that key is lost, add each account's cookie again with "
+    "`airbnb-tui accounts update ACCOUNT_ID --cookie-file PATH`"
+)
 
 
 class SecretKeyError(UserError):
     """The key that opens stored cookies is missing or is not the one they were sealed with."""
 
 
+def _key_bytes(secret: str) -> bytes:
+    """The bytes of a key as given: ``surrogateescape`` gives back those of an environment
+    variable that is not UTF-8; any other lone surrogate is kept as is."""
+    text = secret.strip()
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
 def _fernet_key(secret: str) -> bytes:
     """Accept a Fernet key as is; derive one from any other passphrase."""
-    raw = secret.strip().encode()
+    raw = _key_bytes(secret)
     try:
         if len(base64.urlsafe_b64decode(raw)) == 32:
             return raw
@@ -37,71 +65,319 @@ def generate_key() -> str:
     return Fernet.generate_key().decode()
 
 
+def same_key(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` seal with the same Fernet key."""
+    return _fernet_key(a) == _fernet_key(b)
+
+
+def is_fernet_key(key: str) -> bool:
+    """True for a Fernet key as generated (not a passphrase a key is derived from)."""
+    return _fernet_key(key) == _key_bytes(key)
+
+
+def key_fingerprint(key: str) -> str:
+    """A short digest that tells two keys apart in messages without revealing either."""
+    return hashlib.sha256(_fernet_key(key)).hexdigest()[:8]
+
+
+# Key files --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyFiles:
+    """``secret.key`` and the two files a key rotation keeps beside it while it runs."""
+
+    path: Path
+
+    @property
+    def new(self) -> Path:
+        """The incoming key of a rotation: present from before the re-encryption until the
+        key file is replaced."""
+        return self.path.with_name(self.path.name + ".new")
+
+    @property
+    def old(self) -> Path:
+        """The outgoing key of a rotation: kept until the new key file is in place."""
+        return self.path.with_name(self.path.name + ".old")
+
+    @property
+    def lock(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    def read(self, path: Path) -> str | None:
+        """The key in ``path``; None when there is no such file."""
+        try:
+            key = path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "it is not a text file"
+            raise SecretKeyError(
+                f"Cannot read the secret key file {path}: {reason}. Fix its permissions or "
+                f"restore it from a backup (or set {ENV_NAME})."
+            ) from None
+        if not key:
+            raise SecretKeyError(
+                f"The secret key file {path} is empty. Restore it from a backup or set {ENV_NAME}."
+            )
+        return key
+
+    def write(self, target: Path, key: str) -> None:
+        """Put ``key`` in ``target`` atomically (a complete 0600 file or none), durably."""
+        ensure_private_dir(target.parent)
+        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        try:
+            os.write(fd, (key + "\n").encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, target)
+        sync_dir(target.parent)
+
+    def remove(self, path: Path) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        sync_dir(path.parent)
+
+    def create(self) -> str:
+        """A fresh key in ``secret.key``; the existing one if another process got there first."""
+        ensure_private_dir(self.path.parent)
+        key = generate_key()
+        try:
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            existing = self.read(self.path)
+            if existing is None:  # pragma: no cover - created and removed in between
+                raise SecretKeyError(f"The secret key file {self.path} vanished.") from None
+            return existing
+        try:
+            os.write(fd, (key + "\n").encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        sync_dir(self.path.parent)
+        return key
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Only one key rotation at a time on this data dir."""
+        import fcntl
+
+        ensure_private_dir(self.lock.parent)
+        fd = os.open(self.lock, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise SecretKeyError(
+                    "Another `airbnb-tui db rotate-key` is running on this data dir; wait for it."
+                ) from None
+            yield
+        finally:
+            os.close(fd)
+
+    def signature(self) -> tuple[tuple[int, int, int] | None, ...]:
+        """Changes whenever any of the three files is written, replaced or removed."""
+
+        def one(path: Path) -> tuple[int, int, int] | None:
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                return None
+            return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+        return (one(self.path), one(self.new), one(self.old))
+
+
+def sync_dir(path: Path) -> None:
+    """fsync a directory so a rename or unlink in it survives a power loss."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - not every platform opens directories
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
 def load_or_create_key(settings: Settings, *, create: bool = True) -> str:
+    """The current primary key (env first, then the key file), creating the file if allowed."""
     if settings.secret_key:
         return settings.secret_key
-    path = settings.key_file
-    if path.exists():
-        return _read_key_file(path)
+    files = KeyFiles(settings.key_file)
+    key = files.read(files.path)
+    if key is not None:
+        return key
     if not create:
-        raise SecretKeyError(
-            f"No secret key: {path} does not exist and AIRBNB_TUI_SECRET_KEY is not set. "
-            "Restore the key file or set AIRBNB_TUI_SECRET_KEY to the key the cookies were "
-            "saved with."
-        )
-    ensure_private_dir(path.parent)
-    key = generate_key()
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:  # another process created it first
-        return _read_key_file(path)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key + "\n")
-    return key
+        raise SecretKeyError(_missing_message(settings.key_file))
+    return files.create()
 
 
-def _read_key_file(path: Path) -> str:
-    try:
-        key = path.read_text().strip()
-    except OSError as exc:
-        raise SecretKeyError(f"Cannot read the secret key file {path}: {exc.strerror}.") from None
-    if not key:
-        raise SecretKeyError(
-            f"The secret key file {path} is empty. Restore it from a backup or set "
-            "AIRBNB_TUI_SECRET_KEY."
+def _missing_message(path: Path) -> str:
+    return (
+        f"No secret key: {path} does not exist and {ENV_NAME} is not set. Restore the key file "
+        f"from a backup or set {ENV_NAME} to the key the cookies were saved with; {REENTER_HINT}."
+    )
+
+
+# The cipher ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _KeySet:
+    primary: str | None
+    fallbacks: tuple[str, ...]
+
+    def fernets(self) -> list[Fernet]:
+        keys = [k for k in (self.primary, *self.fallbacks) if k]
+        unique = list(dict.fromkeys(_fernet_key(k) for k in keys))
+        return [Fernet(k) for k in unique]
+
+
+class _SettingsKeys:
+    """Where a cipher opened from the settings finds its keys, re-read when files change."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.env_key = settings.secret_key or None
+        self.files = KeyFiles(settings.key_file)
+        self._lock = threading.Lock()
+        self._signature: tuple[tuple[int, int, int] | None, ...] | None = None
+        self._keys = _KeySet(None, ())
+
+    def current(self) -> _KeySet:
+        signature = self.files.signature()
+        with self._lock:
+            if signature != self._signature:
+                self._keys = self._load()
+                self._signature = signature
+            return self._keys
+
+    def _load(self) -> _KeySet:
+        if self.env_key is not None:
+            # The environment wins, as for every setting; the key file is not consulted.
+            return _KeySet(self.env_key, ())
+        fallbacks = tuple(
+            k for k in (self.files.read(self.files.new), self.files.read(self.files.old)) if k
         )
-    return key
+        return _KeySet(self.files.read(self.files.path), fallbacks)
+
+    def create_primary(self) -> str:
+        key = self.files.create()
+        with self._lock:
+            self._signature = None
+        return key
+
+    def missing_message(self) -> str:
+        return _missing_message(self.files.path)
+
+    def wrong_message(self) -> str:
+        if self.env_key is not None:
+            return (
+                f"{ENV_NAME} does not open the stored cookies. Set it to the key they were saved "
+                f"with (or unset it to use {self.files.path}); {REENTER_HINT}."
+            )
+        return (
+            f"The key in {self.files.path} does not open the stored cookies. Restore the key "
+            f"file they were saved with (or set {ENV_NAME} to that key); {REENTER_HINT}."
+        )
 
 
 class CookieCipher:
-    """Seals and opens cookie strings for storage."""
+    """Seals and opens cookie strings for storage.
+
+    ``CookieCipher(key, old_keys=...)`` uses fixed keys; :meth:`from_settings` follows the
+    environment and the key files. Every cookie it seals or opens is registered with the log
+    redaction, so none of its values can reach a log line of this process afterwards.
+    """
 
     def __init__(self, key: str, *, old_keys: tuple[str, ...] = ()) -> None:
-        self._primary = Fernet(_fernet_key(key))
-        self._fernet = MultiFernet([self._primary, *(Fernet(_fernet_key(k)) for k in old_keys)])
+        self._fixed: _KeySet | None = _KeySet(key, tuple(old_keys))
+        self._source: _SettingsKeys | None = None
+        self._create = False
+        self._cache: tuple[_KeySet, Fernet | None, MultiFernet | None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, create: bool = True) -> CookieCipher:
-        return cls(load_or_create_key(settings, create=create))
+        """The cipher of the configured key. ``create=False`` fails at once when there is no
+        key at all; otherwise a key file is created when the first cookie is sealed.
+
+        Registers the API key with the log redaction too: every process that opens cookies
+        talks to Airbnb with it."""
+        register_secret(settings.airbnb_api_key)
+        cipher = cls.__new__(cls)
+        cipher._fixed = None
+        cipher._source = _SettingsKeys(settings)
+        cipher._create = create
+        cipher._cache = None
+        if not create and not cipher._keys().fernets():
+            raise SecretKeyError(cipher._source.missing_message())
+        return cipher
+
+    def _keys(self) -> _KeySet:
+        if self._fixed is not None:
+            return self._fixed
+        assert self._source is not None
+        return self._source.current()
+
+    def _ciphers(self) -> tuple[Fernet | None, MultiFernet | None]:
+        keys = self._keys()
+        cache = self._cache
+        if cache is None or cache[0] != keys:
+            fernets = keys.fernets()
+            primary = Fernet(_fernet_key(keys.primary)) if keys.primary else None
+            cache = (keys, primary, MultiFernet(fernets) if fernets else None)
+            self._cache = cache
+        return cache[1], cache[2]
 
     def encrypt(self, plaintext: str) -> str:
-        return self._primary.encrypt(plaintext.encode()).decode()
+        register_cookie_header(plaintext)
+        primary, _ = self._ciphers()
+        if primary is None:
+            assert self._source is not None
+            if not self._create:
+                raise SecretKeyError(self._source.missing_message())
+            self._source.create_primary()
+            primary, _ = self._ciphers()
+            assert primary is not None
+        return primary.encrypt(plaintext.encode()).decode()
 
     def decrypt(self, token: str) -> str:
+        _, every = self._ciphers()
+        if every is None:
+            assert self._source is not None
+            raise SecretKeyError(self._source.missing_message())
         try:
-            return self._fernet.decrypt(token.encode()).decode()
-        except (InvalidToken, ValueError):
-            raise SecretKeyError(
-                "The stored cookies cannot be decrypted with the current secret key. Set "
-                "AIRBNB_TUI_SECRET_KEY (or restore the key file) to the key they were saved "
-                "with, or re-enter the account's cookie."
-            ) from None
+            plaintext = every.decrypt(token.encode()).decode()
+        except (InvalidToken, ValueError, UnicodeError):
+            raise SecretKeyError(self._wrong_message()) from None
+        register_cookie_header(plaintext)
+        return plaintext
 
     def rotate(self, token: str) -> str:
         """Re-encrypt ``token`` under the primary key (it may be sealed by an old one)."""
+        _, every = self._ciphers()
         try:
-            return self._fernet.rotate(token.encode()).decode()
+            if every is None:
+                raise InvalidToken
+            return every.rotate(token.encode()).decode()
         except (InvalidToken, ValueError):
             raise SecretKeyError(
-                "A stored cookie cannot be decrypted with the old key; nothing was changed."
+                "A stored cookie cannot be decrypted with any known key; nothing was changed. "
+                f"{self._wrong_message()}"
             ) from None
+
+    def _wrong_message(self) -> str:
+        if self._source is not None:
+            return self._source.wrong_message()
+        return "The stored cookies cannot be decrypted with this key."
+
+    @property
+    def primary_key_fingerprint(self) -> str | None:
+        keys = self._keys()
+        return key_fingerprint(keys.primary) if keys.primary else None

@@ -33,16 +33,35 @@ _FINISH_MARGIN_SECONDS = 20.0
 
 
 class GracefulConsumer(Consumer):  # type: ignore[misc]
-    """huey's consumer with SIGTERM and SIGINT both graceful, telling our syncs to stop."""
+    """huey's consumer with SIGTERM and SIGINT both graceful, telling our syncs to stop.
 
-    def __init__(self, huey: Any, *, on_stop: Any, **kwargs: Any) -> None:
+    huey installs its handlers only once its threads run; a signal that came while the worker
+    was starting (``early_signals``) is acted on then, and only then is the worker announced
+    as ready (``on_ready``), so a stop sent right after that line is always graceful.
+    """
+
+    def __init__(
+        self,
+        huey: Any,
+        *,
+        on_stop: Any,
+        on_ready: Any = None,
+        early_signals: list[int] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self._on_stop = on_stop
+        self._on_ready = on_ready
+        self._early_signals = early_signals if early_signals is not None else []
         super().__init__(huey, **kwargs)
 
     def _set_signal_handlers(self) -> None:
         self._signal_actions = {signal.SIGTERM: (False, True), signal.SIGINT: (False, True)}
         for signum in self._signal_actions:
             signal.signal(signum, self._handle_signal)
+        if self._early_signals:
+            self._handle_signal(self._early_signals[0], None)
+        if self._on_ready is not None:
+            self._on_ready()
 
     def _handle_signal(self, signum: int, frame: FrameType | None) -> None:
         self._on_stop(signum)
@@ -57,6 +76,9 @@ def run_worker(overrides: dict[str, Any], *, threads: int | None, verbose: bool)
     from airbnb_tui.secrets import CookieCipher
     from airbnb_tui.sync.runner import JobRunner
 
+    early_signals: list[int] = []  # until the consumer's own handlers are in place
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda received, _frame: early_signals.append(received))
     settings = load_settings(**overrides)
     configure_logging(logging.INFO if verbose else logging.WARNING, settings)
     db = open_database(settings)
@@ -95,9 +117,14 @@ def run_worker(overrides: dict[str, Any], *, threads: int | None, verbose: bool)
         timer.daemon = True
         timer.start()
 
+    def on_ready() -> None:
+        print(f"airbnb-worker {worker_id} started; waiting for jobs", file=sys.stderr, flush=True)
+
     consumer = GracefulConsumer(
         queue.huey,
         on_stop=on_stop,
+        on_ready=on_ready,
+        early_signals=early_signals,
         workers=threads or settings.worker_threads,
         worker_type="thread",
         periodic=True,
@@ -107,7 +134,6 @@ def run_worker(overrides: dict[str, Any], *, threads: int | None, verbose: bool)
     try:
         recovered = recover_and_schedule(runtime, trigger=JobTrigger.STARTUP)
         queue.enqueue_jobs([j for j in jobs.queued_jobs(db) if j not in recovered])
-        print(f"airbnb-worker {worker_id} started; waiting for jobs", file=sys.stderr, flush=True)
         consumer.run()
     finally:
         heartbeat.stop()

@@ -31,10 +31,23 @@ def make_huey(settings: Settings, *, immediate: bool = False) -> Huey:
         )
     if scheme in ("postgresql", "postgres"):
         dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
-        return PostgresHuey(name, dsn=dsn, immediate=immediate)
+        return _postgres_huey(name, dsn, immediate)
     if scheme in ("redis", "rediss"):
         return RedisHuey(name, url=url, immediate=immediate)
     raise UserError(
         f"AIRBNB_TUI_QUEUE_URL must start with sqlite:///, postgresql:// or redis://; got "
         f"{scheme or 'nothing'}."
     )
+
+
+def _postgres_huey(name: str, dsn: str, immediate: bool) -> Huey:
+    """huey's PostgreSQL queue. It creates its tables with CREATE TABLE IF NOT EXISTS, which
+    PostgreSQL does not make safe against a concurrent create: of several workers starting
+    together on a new database, all but one fail on a unique violation — raised only once the
+    winner has committed, so the tables exist and a second try succeeds."""
+    import psycopg
+
+    try:
+        return PostgresHuey(name, dsn=dsn, immediate=immediate)
+    except psycopg.errors.UniqueViolation:
+        return PostgresHuey(name, dsn=dsn, immediate=immediate)

@@ -74,7 +74,7 @@ def ensure_schema(db: Database, *, auto_upgrade: bool) -> None:
         raise SchemaOutOfDate(current, head)
     path = sqlite_path(db.url)
     # Several processes (dashboard, worker, CLI) may open a fresh data dir at the same moment.
-    lock = FileLock(str(path) + ".migrate.lock") if path else None
+    lock = FileLock(str(path) + ".migrate.lock", mode=0o600) if path else None
     if lock is None:
         upgrade(db)
         return

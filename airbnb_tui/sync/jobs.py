@@ -163,12 +163,18 @@ def claim(db: Database, job_id: int, worker_id: str) -> bool:
 
 
 def request_cancel(db: Database, job_id: int) -> SyncJob:
-    """Ask a job to stop. A queued job is cancelled at once; a running one between requests."""
+    """Ask a job to stop. A queued job (or an interrupted one, waiting to be resumed) is
+    cancelled at once; a running one between requests.
+
+    The row is locked so that a worker recording ``interrupted`` at this moment either sees the
+    request or is seen by it: a job never ends up interrupted with a cancel pending, which a
+    later worker or the next sync would resume.
+    """
     with db.write() as session:
-        job = session.get(SyncJob, job_id)
+        job = session.get(SyncJob, job_id, with_for_update=True)
         if job is None:
             raise NotFound(f"No job {job_id}; see `airbnb-tui jobs`.")
-        if job.status == JobStatus.QUEUED.value:
+        if job.status in (JobStatus.QUEUED.value, JobStatus.INTERRUPTED.value):
             job.status = JobStatus.CANCELLED.value
             job.cancel_requested = True
             job.finished_at = utcnow()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from airbnb_tui.airbnb.client import AirbnbClient, RateGate
 from airbnb_tui.airbnb.credentials import Credentials
@@ -358,17 +359,7 @@ class JobRunner:
 
     def _skip_rest(self, job_id: int) -> None:
         with self.db.write() as session:
-            session.execute(
-                update(SyncJobListing)
-                .where(
-                    SyncJobListing.job_id == job_id,
-                    SyncJobListing.status.in_(
-                        (ListingStatus.PENDING.value, ListingStatus.RUNNING.value)
-                    ),
-                )
-                .values(status=ListingStatus.SKIPPED.value)
-                .execution_options(synchronize_session=False)
-            )
+            _skip_unfinished(session, job_id)
 
     def _credentials_rejected(self, account_id: str, exc: CredentialsRejected) -> None:
         account_service.mark_credentials(
@@ -390,8 +381,13 @@ class JobRunner:
     def _finish(self, job_id: int, stop: _StopJob | None, hb: JobHeartbeat) -> JobOutcome:
         now = utcnow()
         with self.db.write() as session:
-            job = session.get(SyncJob, job_id)
+            job = session.get(SyncJob, job_id, with_for_update=True)
             assert job is not None
+            if stop is not None and stop.status == JobStatus.INTERRUPTED and job.cancel_requested:
+                # Cancelled as the worker was stopping: the operator's word wins, or the job
+                # would be resumed by the next worker (or the next sync) only to cancel itself.
+                _skip_unfinished(session, job_id)
+                stop = _StopJob(JobStatus.CANCELLED, "cancelled", "Cancelled by the operator.")
             if stop is not None:
                 status, error_type, message = stop.status, stop.error_type, stop.message
             elif job.listings_failed == 0:
@@ -443,3 +439,15 @@ class JobRunner:
                 )
         except Exception:
             log.warning("could not clear the worker's current job", exc_info=True)
+
+
+def _skip_unfinished(session: Session, job_id: int) -> None:
+    session.execute(
+        update(SyncJobListing)
+        .where(
+            SyncJobListing.job_id == job_id,
+            SyncJobListing.status.in_((ListingStatus.PENDING.value, ListingStatus.RUNNING.value)),
+        )
+        .values(status=ListingStatus.SKIPPED.value)
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,67 @@
+"""The logging safety net: whatever a process opened or sealed is masked in every log line it
+writes afterwards, tracebacks included; header-shaped leaks are masked even unregistered."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from airbnb_tui.config import load_settings
+from airbnb_tui.logs import MASK, RedactingFormatter, configure_logging, redact
+from airbnb_tui.secrets import CookieCipher
+from tests.security.leaks import SENTINEL, SENTINEL_API_KEY
+
+COOKIE = (
+    f"_aat=0%7C{SENTINEL}aat; bev=1736640000_{SENTINEL}bev; country=US; "
+    f"_user_attributes=%7B%22id_str%22%3A%22{SENTINEL}%22%7D; uid=123456789"
+)
+
+
+def _format(message: str, *args: object, exc: BaseException | None = None) -> str:
+    record = logging.LogRecord("t", logging.WARNING, __file__, 1, message, args, None)
+    if exc is not None:
+        try:
+            raise exc
+        except BaseException as raised:
+            record.exc_info = (type(raised), raised, raised.__traceback__)
+    return RedactingFormatter("%(message)s").format(record)
+
+
+def test_an_opened_cookie_is_masked_in_messages_and_tracebacks() -> None:
+    cipher = CookieCipher("redaction-test-key")
+    token = cipher.encrypt(COOKIE)
+    assert CookieCipher("redaction-test-key").decrypt(token) == COOKIE
+
+    line = _format("sent %s and %s", f"0%7C{SENTINEL}aat", f"0|{SENTINEL}aat")
+    assert line == f"sent {MASK} and {MASK}"
+    traceback_text = _format("failed", exc=RuntimeError(f"bad value 1736640000_{SENTINEL}bev"))
+    assert SENTINEL not in traceback_text
+    assert "Traceback" in traceback_text
+    # Ids are not secrets, and masking them would blank every "account …" line.
+    assert _format("account %s", "123456789") == "account 123456789"
+
+
+def test_header_shaped_leaks_are_masked_even_unregistered() -> None:
+    text = (
+        "Cookie: a=unregistered-value-1\n"
+        "set-cookie: _aat=unregistered-value-2; Path=/\n"
+        "{'X-Airbnb-API-Key': 'abcdef0123456789'}\n"
+        "_aat=unregistered-value-3;"
+    )
+    masked = redact(text)
+    for value in ("unregistered-value-1", "unregistered-value-2", "unregistered-value-3"):
+        assert value not in masked
+    assert "abcdef0123456789" not in masked
+
+
+def test_the_api_key_is_masked_once_settings_open_cookies(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AIRBNB_TUI_AIRBNB_API_KEY", SENTINEL_API_KEY)
+    CookieCipher.from_settings(load_settings())
+    configure_logging(logging.INFO)
+    logging.getLogger("airbnb_tui.test").warning("key in use: %s", SENTINEL_API_KEY)
+    err = capsys.readouterr().err
+    assert SENTINEL_API_KEY not in err
+    assert f"key in use: {MASK}" in err
