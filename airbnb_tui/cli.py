@@ -21,7 +21,7 @@ from airbnb_tui.commands.sandbox import sandbox_cmd
 from airbnb_tui.commands.sync import sync_cmd
 from airbnb_tui.errors import UserError
 from airbnb_tui.exit_codes import ExitCode
-from airbnb_tui.logs import configure_logging
+from airbnb_tui.logs import configure_logging, redact
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -69,6 +69,12 @@ cli.add_command(sandbox_cmd)
 cli.add_command(demo_cmd)
 
 
+def _print_redacted_traceback() -> None:
+    # A traceback repeats exception messages and may quote a header; it goes through the
+    # same redaction as log lines.
+    sys.stderr.write(redact(traceback.format_exc()))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: maps errors to exit codes and one-line messages."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
@@ -86,19 +92,19 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(ExitCode.BAD_INPUT)
     except UserError as exc:
         if debug:
-            traceback.print_exc()
-        click.echo(f"Error: {exc.message}", err=True)
+            _print_redacted_traceback()
+        click.echo(f"Error: {redact(exc.message)}", err=True)
         sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
     except Exception as exc:
         if debug:
-            traceback.print_exc()
+            _print_redacted_traceback()
         else:
             click.echo(
-                f"Error: unexpected {type(exc).__name__}: {exc}. Run again with --debug "
-                "for details.",
+                f"Error: unexpected {type(exc).__name__}: {redact(str(exc))}. Run again with "
+                "--debug for details.",
                 err=True,
             )
         sys.exit(ExitCode.UNEXPECTED)

@@ -42,21 +42,31 @@ DEFAULT_USER_AGENT = (
 _LOGIN_MARKERS = ("/login", "/signup_login", "/authenticate")
 
 
+# A Retry-After beyond this is treated as this: "inf" or a year-9999 date must not hold an
+# account (in every worker) forever.
+MAX_RETRY_AFTER_SECONDS = 3600.0
+
+
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Retry-After as seconds from now: either a number of seconds or an HTTP-date."""
+    """Retry-After as seconds from now (at most an hour): seconds or an HTTP-date."""
     if not value:
         return None
     text = value.strip()
     try:
-        return max(0.0, float(text))
+        seconds = float(text)
     except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        current = time.time() if now is None else now
+        try:
+            seconds = when.timestamp() - current
+        except (OverflowError, ValueError, OSError):
+            return MAX_RETRY_AFTER_SECONDS
+    if seconds != seconds:  # NaN
         return None
-    current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)
+    return min(MAX_RETRY_AFTER_SECONDS, max(0.0, seconds))
 
 
 def base_headers(
@@ -192,7 +202,7 @@ def classify(response: requests.Response, operation: str) -> Any:
         )
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         raise MalformedJson("the response is not valid JSON", operation=operation) from None
 
 

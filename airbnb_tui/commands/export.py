@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,8 @@ from airbnb_tui.services.export import (
     export_to_stream,
 )
 
+_YYYY_MM_DD = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
 
 class IsoDate(click.ParamType[date, Any]):
     """A calendar date written ``YYYY-MM-DD``, nothing looser (no times, no other orders)."""
@@ -34,7 +37,9 @@ class IsoDate(click.ParamType[date, Any]):
             return value
         text = str(value).strip()
         try:
-            if len(text) != 10:
+            # fromisoformat also takes week dates (2025-W05-1) and compact forms; the
+            # pattern keeps the option to the one spelling the help text promises.
+            if not _YYYY_MM_DD.fullmatch(text):
                 raise ValueError(text)
             return date.fromisoformat(text)
         except ValueError:

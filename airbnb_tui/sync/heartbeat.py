@@ -60,7 +60,7 @@ class JobHeartbeat(threading.Thread):
         with self.db.write() as session:
             session.execute(
                 update(SyncJob)
-                .where(SyncJob.job_id == self.job_id)
+                .where(SyncJob.job_id == self.job_id, SyncJob.worker_id == self.worker_id)
                 .values(heartbeat_at=now)
                 .execution_options(synchronize_session=False)
             )

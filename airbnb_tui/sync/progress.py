@@ -19,6 +19,7 @@ from airbnb_tui.db.engine import Database
 from airbnb_tui.db.models import (
     ChartQuery,
     ChartSummary,
+    JobStatus,
     ListingStatus,
     ListOfMetrics,
     SyncJob,
@@ -33,9 +34,10 @@ PROGRESS_INTERVAL_SECONDS = 0.4
 class ListingProgress:
     """Counts one listing's completed requests and flushes them now and then."""
 
-    def __init__(self, db: Database, job_id: int, listing_id: str) -> None:
+    def __init__(self, db: Database, job_id: int, listing_id: str, worker_id: str) -> None:
         self.db = db
         self.job_id = job_id
+        self.worker_id = worker_id
         self.listing_id = listing_id
         self.done = 0
         self._flushed = 0
@@ -55,7 +57,7 @@ class ListingProgress:
                 )
                 .execution_options(synchronize_session=False)
             )
-            _touch_job(session, self.job_id)
+            _touch_job(session, self.job_id, self.worker_id)
 
     def tick(self) -> None:
         self.done += 1
@@ -73,7 +75,7 @@ class ListingProgress:
                 .values(requests_done=self.done)
                 .execution_options(synchronize_session=False)
             )
-            _touch_job(session, self.job_id, requests=delta)
+            _touch_job(session, self.job_id, self.worker_id, requests=delta)
         self._flushed = self.done
         self._last_flush = time.monotonic()
 
@@ -104,7 +106,9 @@ class ListingProgress:
                 )
                 .execution_options(synchronize_session=False)
             )
-            _touch_job(session, self.job_id, requests=delta, completed=1, rows=written)
+            _touch_job(
+                session, self.job_id, self.worker_id, requests=delta, completed=1, rows=written
+            )
         self._flushed = self.done
         return written
 
@@ -123,7 +127,7 @@ class ListingProgress:
                 )
                 .execution_options(synchronize_session=False)
             )
-            _touch_job(session, self.job_id, requests=delta, failed=1)
+            _touch_job(session, self.job_id, self.worker_id, requests=delta, failed=1)
         self._flushed = self.done
 
     def roll_back(self, status: ListingStatus) -> None:
@@ -136,7 +140,7 @@ class ListingProgress:
                 .values(status=status.value, requests_done=0, rows_written=0, started_at=None)
                 .execution_options(synchronize_session=False)
             )
-            _touch_job(session, self.job_id, requests=delta)
+            _touch_job(session, self.job_id, self.worker_id, requests=delta)
         self._flushed = self.done
 
 
@@ -144,18 +148,31 @@ def _listing(job_id: int, listing_id: str) -> Any:
     return (SyncJobListing.job_id == job_id) & (SyncJobListing.listing_id == listing_id)
 
 
+class JobLost(Exception):
+    """The job was taken back from this runner (its heartbeat went stale while it still ran).
+
+    Raised inside the write, so the listing's rows roll back with it: whoever owns the job now
+    writes that listing, never two runners.
+    """
+
+
 def _touch_job(
     session: Session,
     job_id: int,
+    worker_id: str,
     *,
     requests: int = 0,
     completed: int = 0,
     failed: int = 0,
     rows: int = 0,
 ) -> None:
-    session.execute(
+    result = session.execute(
         update(SyncJob)
-        .where(SyncJob.job_id == job_id)
+        .where(
+            SyncJob.job_id == job_id,
+            SyncJob.worker_id == worker_id,
+            SyncJob.status == JobStatus.RUNNING.value,
+        )
         .values(
             requests_made=SyncJob.requests_made + requests,
             listings_completed=SyncJob.listings_completed + completed,
@@ -165,3 +182,5 @@ def _touch_job(
         )
         .execution_options(synchronize_session=False)
     )
+    if getattr(result, "rowcount", 1) != 1:
+        raise JobLost(f"job {job_id} is no longer run by {worker_id}")

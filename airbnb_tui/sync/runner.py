@@ -45,7 +45,7 @@ from airbnb_tui.sync import jobs
 from airbnb_tui.sync.control import StopControl
 from airbnb_tui.sync.heartbeat import JobHeartbeat
 from airbnb_tui.sync.listing import fetch_listing
-from airbnb_tui.sync.progress import ListingProgress
+from airbnb_tui.sync.progress import JobLost, ListingProgress
 from airbnb_tui.sync.windows import SyncRange, plan, requests_per_listing
 
 log = logging.getLogger(__name__)
@@ -130,6 +130,9 @@ class JobRunner:
             except _StopJob as stop:
                 status = stop
             return self._finish(job_id, status, heartbeat)
+        except JobLost:
+            log.warning("job %s was taken back from this worker; stopped writing", job_id)
+            return None
         finally:
             heartbeat.stop()
             self._clear_worker_job()
@@ -298,7 +301,7 @@ class JobRunner:
                 self._check_stop(job_id, hb)
                 self._between_listings()
             self._check_stop(job_id, hb)
-            progress = ListingProgress(self.db, job_id, listing_id)
+            progress = ListingProgress(self.db, job_id, listing_id, self.worker_id)
             progress.start()
             try:
                 fetched = fetch_listing(
@@ -383,6 +386,8 @@ class JobRunner:
         with self.db.write() as session:
             job = session.get(SyncJob, job_id, with_for_update=True)
             assert job is not None
+            if job.worker_id != self.worker_id or job.status != JobStatus.RUNNING.value:
+                raise JobLost(f"job {job_id} is no longer run by {self.worker_id}")
             if stop is not None and stop.status == JobStatus.INTERRUPTED and job.cancel_requested:
                 # Cancelled as the worker was stopping: the operator's word wins, or the job
                 # would be resumed by the next worker (or the next sync) only to cancel itself.

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 import click
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -55,10 +54,6 @@ def test_any_text_is_a_date_or_a_bad_parameter(text: str) -> None:
     assert parsed is None or isinstance(parsed, date)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="IsoDate accepts ISO week dates such as 2025-W05-1 (reported, issue 7)",
-)
 @given(DATE_TEXT)
 @example("2025-W05-1")
 @settings(max_examples=300, deadline=None)

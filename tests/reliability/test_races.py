@@ -234,17 +234,13 @@ def _next_sync(rig: Rig, stopped_job: int) -> Verdict:
 # SQLite only: an expected failure on the postgres-marked variant would count as a skipped
 # service test, which CI treats as a failure (tests/conftest.py).
 @pytest.mark.parametrize("rig", ["sqlite"], indirect=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="no fencing: a runner whose job was taken back keeps writing (reported, issue 7)",
-)
 def test_a_job_taken_back_from_a_live_worker_is_not_run_twice(rig: Rig) -> None:
     """A worker whose heartbeat stalls past HEARTBEAT_STALE_SECONDS — a database lock held that
     long, a laptop waking from sleep, a clock jump — loses its job to take-back while it still
     runs it. (Reproduced with real workers: SQLite write-locked 5 s with a 3 s threshold made the
     worker take back its own job, its second thread ran it too, and the job counted 6 of 4
-    listings done.) The first runner must notice it no longer owns the job and stop writing;
-    here both runners finish and the job's counters count listings twice."""
+    listings done.) The first runner must notice it no longer owns the job and stop writing
+    (its listing's writes are fenced on the job's worker_id and roll back)."""
     rig.new_run(FaultConfig.of(Fault.slow(0.03)))
     job_id = jobs.request_sync(rig.db, rig.account_id).job_id
     first = threading.Thread(target=rig.runner(worker_id="stalled").run, args=(job_id,))

@@ -8,7 +8,8 @@ import logging
 import pytest
 
 from airbnb_tui.config import load_settings
-from airbnb_tui.logs import MASK, RedactingFormatter, configure_logging, redact
+from airbnb_tui.exit_codes import ExitCode
+from airbnb_tui.logs import MASK, RedactingFormatter, configure_logging, redact, register_secret
 from airbnb_tui.secrets import CookieCipher
 from tests.security.leaks import SENTINEL, SENTINEL_API_KEY
 
@@ -65,3 +66,32 @@ def test_the_api_key_is_masked_once_settings_open_cookies(
     err = capsys.readouterr().err
     assert SENTINEL_API_KEY not in err
     assert f"key in use: {MASK}" in err
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+def test_an_unexpected_error_is_reported_without_the_secret_it_quotes(
+    debug: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import click
+
+    from airbnb_tui import cli as cli_module
+
+    secret = f"{SENTINEL}unexpected"
+    register_secret(secret)
+
+    @click.command("explode")
+    def explode() -> None:
+        raise RuntimeError(f"upstream said: {secret}")
+
+    cli_module.cli.add_command(explode)
+    try:
+        with pytest.raises(SystemExit) as exited:
+            cli_module.main([*(["--debug"] if debug else []), "explode"])
+    finally:
+        cli_module.cli.commands.pop("explode")
+    err = capsys.readouterr().err
+    assert exited.value.code == ExitCode.UNEXPECTED
+    assert "RuntimeError" in err
+    assert MASK in err
+    assert secret not in err
+    assert ("Traceback" in err) is debug
