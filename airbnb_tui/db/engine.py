@@ -18,6 +18,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from airbnb_tui.db.liveness import install_liveness_check
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "airbnb_tui_begin_immediate"
 
@@ -66,13 +68,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
         _install_sqlite_hooks(engine)
         return engine
-    return create_engine(
-        url,
-        echo=echo,
-        pool_pre_ping=True,
-        pool_size=5,
-        max_overflow=5,
-    )
+    engine = create_engine(url, echo=echo, pool_size=5, max_overflow=5)
+    install_liveness_check(engine)
+    return engine
 
 
 class Database:
