@@ -52,3 +52,18 @@ def test_every_setting_named_is_a_real_one(path: Path) -> None:
     names = set(re.findall(r"AIRBNB_TUI_([A-Z_]+)", path.read_text()))
     assert names
     assert {name.lower() for name in names} <= set(Settings.model_fields)
+
+
+def test_the_readme_examples_wait_as_long_as_the_deploy_files() -> None:
+    readme = (DEPLOY.parent / "README.md").read_text()
+    default_grace = float(Settings.model_fields["shutdown_grace_seconds"].default)
+    stop = float(_single(r"^TimeoutStopSec=(\d+)$", readme))
+    period = float(_single(r"^\s*terminationGracePeriodSeconds:\s*(\d+)", readme))
+    assert stop > default_grace + _FINISH_MARGIN_SECONDS
+    assert period > default_grace + _FINISH_MARGIN_SECONDS
+    assert stop == float(_single(r"^TimeoutStopSec=(\d+)$", UNIT.read_text()))
+    deployment = readme[readme.index("## Running on more than one machine") :]
+    deployment = deployment[: deployment.index("\n## ", 1)]
+    named = {name.lower() for name in re.findall(r"AIRBNB_TUI_([A-Z_]+)", deployment)}
+    assert named
+    assert named <= set(Settings.model_fields)
