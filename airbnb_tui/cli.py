@@ -18,6 +18,7 @@ from airbnb_tui.commands.demo import demo_cmd
 from airbnb_tui.commands.export import export_cmd
 from airbnb_tui.commands.jobs import jobs_group
 from airbnb_tui.commands.sandbox import sandbox_cmd
+from airbnb_tui.commands.schema import json_schema_cmd
 from airbnb_tui.commands.sync import sync_cmd
 from airbnb_tui.errors import UserError
 from airbnb_tui.exit_codes import ExitCode
@@ -67,6 +68,7 @@ cli.add_command(sync_cmd)
 cli.add_command(export_cmd)
 cli.add_command(sandbox_cmd)
 cli.add_command(demo_cmd)
+cli.add_command(json_schema_cmd)
 
 
 def _print_redacted_traceback() -> None:

@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict
 
 SCHEMA_CONFIG = ConfigDict(extra="forbid", from_attributes=True)
 
-JSON_HELP = "Print JSON (schema in airbnb_tui/commands/output.py)."
+JSON_HELP = "Print JSON (its schema: airbnb-tui json-schema COMMAND)."
 """The ``--json`` option's help on the ``accounts`` and ``jobs`` commands."""
 
 # Cells wider than this are cut with an ellipsis so a long listing name never wraps a table.

@@ -23,6 +23,7 @@ import click
 from airbnb_tui.commands.accounts import all_accounts
 from airbnb_tui.commands.context import CliContext, pass_ctx
 from airbnb_tui.commands.output import (
+    JSON_HELP,
     JobOut,
     ListingProgressOut,
     SkippedAccountOut,
@@ -302,7 +303,7 @@ def sync_out(
     "--wait", is_flag=True, help="Follow the job(s) to the end; non-zero unless all succeed."
 )
 @click.option("--inline", is_flag=True, help="Run the sync in this process: no worker needed.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (schema in commands/output.py).")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @pass_ctx
 def sync_cmd(
     ctx: CliContext,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import get_type_hints
 
@@ -20,6 +21,7 @@ from airbnb_tui.commands.output import (
 )
 from airbnb_tui.services.accounts import AccountView
 from airbnb_tui.services.jobs import JobView, ListingProgressView
+from tests.cli.cli_helpers import run_main
 
 TOP_LEVEL = {
     "accounts add": ["saved", "account", "validation"],
@@ -104,3 +106,18 @@ def test_render_fields_and_durations() -> None:
         "1m01s",
         "1h02m",
     ]
+
+
+@pytest.mark.parametrize("command", sorted(SCHEMAS))
+def test_json_schema_prints_the_schema_each_command_keeps_to(command: str) -> None:
+    outcome = run_main(["json-schema", *command.split()])
+    assert outcome.code == 0, outcome
+    assert json.loads(outcome.stdout) == SCHEMAS[command].model_json_schema()
+
+
+def test_json_schema_of_a_command_without_json_output_is_bad_input() -> None:
+    outcome = run_main(["json-schema", "export"])
+    assert outcome.code == 2, outcome
+    assert "has no --json output" in outcome.stderr
+    assert "jobs show" in outcome.stderr
+    assert outcome.stdout == ""
