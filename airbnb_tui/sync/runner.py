@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from airbnb_tui.airbnb.client import AirbnbClient, RateGate
@@ -51,6 +53,9 @@ from airbnb_tui.sync.windows import SyncRange, plan, requests_per_listing
 log = logging.getLogger(__name__)
 
 ClientFactory = Callable[[Credentials, threading.Event], AirbnbClient]
+
+DATABASE_UNAVAILABLE = "database_unavailable"
+DATABASE_UNAVAILABLE_MESSAGE = "The database connection failed mid-sync; the job resumes."
 
 
 @dataclass(frozen=True)
@@ -125,11 +130,21 @@ class JobRunner:
         heartbeat.start()
         try:
             try:
-                self._run_claimed(job_id, job_abort, heartbeat)
-                status = None
-            except _StopJob as stop:
-                status = stop
-            return self._finish(job_id, status, heartbeat)
+                try:
+                    self._run_claimed(job_id, job_abort, heartbeat)
+                    status = None
+                except _StopJob as stop:
+                    status = stop
+                return self._finish(job_id, status, heartbeat)
+            except (OperationalError, InterfaceError) as error:
+                # The listing in flight rolled back with its transaction; hand the job back
+                # now rather than leave it "running" until its heartbeat goes stale.
+                log.warning(
+                    "job %s: the database failed (%s); recording the job as interrupted",
+                    job_id,
+                    type(error.orig).__name__,
+                )
+                return self._release_after_outage(job_id, heartbeat)
         except JobLost:
             log.warning("job %s was taken back from this worker; stopped writing", job_id)
             return None
@@ -432,6 +447,22 @@ class JobRunner:
             )
         log.info("job %s finished: %s", job_id, outcome.status)
         return outcome
+
+    def _release_after_outage(self, job_id: int, hb: JobHeartbeat) -> JobOutcome | None:
+        """Mark the job interrupted once the database answers again, trying for as long as
+        the job would otherwise take to go stale; None when that time ran out (the job is
+        then taken back as stale) or the worker is stopping."""
+        stop = _StopJob(JobStatus.INTERRUPTED, DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE)
+        deadline = time.monotonic() + self.settings.heartbeat_stale_seconds
+        delay = 0.25
+        while True:
+            try:
+                return self._finish(job_id, stop, hb)
+            except (OperationalError, InterfaceError):
+                if time.monotonic() + delay > deadline or self.control.graceful.wait(delay):
+                    log.warning("job %s: the database is still unavailable; giving up", job_id)
+                    return None
+                delay = min(delay * 2, 5.0)
 
     def _clear_worker_job(self) -> None:
         try:

@@ -85,8 +85,9 @@ def _one_outage(rig: Rig, rng: random.Random) -> Verdict:
     job_id = rig.start_job()
     # The SQLite lock stays shorter than the staleness threshold, as in production (60 s
     # against a 30 s busy timeout): a stall past it makes the worker take back its own live
-    # job (see test_races.py). A PostgreSQL cut fails the runner's next write and the job is
-    # taken back once stale: a threshold just past the outage keeps the run short.
+    # job (see test_races.py). A PostgreSQL cut fails the runner's next write: it records the
+    # job interrupted once the database answers, and the worker's housekeeping (every half
+    # threshold) re-queues it; a short threshold keeps the run short.
     stale = "10" if rig.backend == "sqlite" else "4"
     worker = rig.start_worker(AIRBNB_TUI_HEARTBEAT_STALE_SECONDS=stale)
     wanted = rng.randint(1, len(rig.plan.listing_ids) - 1)

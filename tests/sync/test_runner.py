@@ -6,7 +6,8 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 
 from airbnb_tui.db.models import (
     Account,
@@ -295,3 +296,51 @@ def test_stale_running_job_is_taken_back_and_finished(sync_env: SyncEnv) -> None
     assert outcome is not None
     assert outcome.status == "succeeded"
     assert _job(env, request.job_id).attempts == 2
+
+
+def test_a_database_outage_mid_sync_interrupts_the_job_and_it_resumes(
+    sync_env: SyncEnv,
+) -> None:
+    """Every statement fails for half a second after the first listing is stored (as when the
+    server restarts): the job is recorded interrupted as soon as the database answers, not
+    left running until its heartbeat goes stale, and resumes without refetching."""
+    env = sync_env
+    outage = threading.Event()
+    failed_statements: list[str] = []
+
+    def fail_while_out(*_args: object) -> None:
+        if outage.is_set():
+            failed_statements.append("x")
+            raise OperationalError(
+                "SELECT 1", None, ConnectionError("server closed the connection")
+            )
+
+    def pause(_stop: threading.Event) -> None:
+        if not outage.is_set() and not failed_statements:
+            outage.set()
+            threading.Timer(0.5, outage.clear).start()
+
+    event.listen(env.db.engine, "before_cursor_execute", fail_while_out)
+    try:
+        request = jobs.request_sync(env.db, env.account_id)
+        outcome = env.runner(pause=pause).run(request.job_id)
+    finally:
+        event.remove(env.db.engine, "before_cursor_execute", fail_while_out)
+    assert failed_statements, "the outage never touched the runner"
+    assert outcome is not None
+    assert outcome.status == "interrupted"
+    assert outcome.error_type == "database_unavailable"
+    job = _job(env, request.job_id)
+    assert job.status == "interrupted"
+    assert job.error_type == "database_unavailable"
+    first = _listing_rows(env, request.job_id)[0]
+    assert first.status == "succeeded"
+    requests_for_first = env.sandbox.counts(listing_id=first.listing_id)
+
+    assert jobs.take_back(env.db, stale_seconds=60) == [request.job_id]
+    resumed = env.runner(worker_id="second-worker").run(request.job_id)
+    assert resumed is not None
+    assert resumed.status == "succeeded"
+    assert env.sandbox.counts(listing_id=first.listing_id) == requests_for_first
+    assert _count(env, ChartQuery) == len(env.listing_ids()) * RANGE.days
+    _assert_totals_consistent(env, request.job_id)
