@@ -57,7 +57,7 @@ class ListingProgress:
                 )
                 .execution_options(synchronize_session=False)
             )
-            _touch_job(session, self.job_id, self.worker_id)
+            self._touch_job(session)
 
     def tick(self) -> None:
         self.done += 1
@@ -75,7 +75,7 @@ class ListingProgress:
                 .values(requests_done=self.done)
                 .execution_options(synchronize_session=False)
             )
-            _touch_job(session, self.job_id, self.worker_id, requests=delta)
+            self._touch_job(session, requests=delta)
         self._flushed = self.done
         self._last_flush = time.monotonic()
 
@@ -106,9 +106,7 @@ class ListingProgress:
                 )
                 .execution_options(synchronize_session=False)
             )
-            _touch_job(
-                session, self.job_id, self.worker_id, requests=delta, completed=1, rows=written
-            )
+            self._touch_job(session, requests=delta, completed=1, rows=written)
         self._flushed = self.done
         return written
 
@@ -127,7 +125,7 @@ class ListingProgress:
                 )
                 .execution_options(synchronize_session=False)
             )
-            _touch_job(session, self.job_id, self.worker_id, requests=delta, failed=1)
+            self._touch_job(session, requests=delta, failed=1)
         self._flushed = self.done
 
     def roll_back(self, status: ListingStatus) -> None:
@@ -140,8 +138,36 @@ class ListingProgress:
                 .values(status=status.value, requests_done=0, rows_written=0, started_at=None)
                 .execution_options(synchronize_session=False)
             )
-            _touch_job(session, self.job_id, self.worker_id, requests=delta)
+            self._touch_job(session, requests=delta)
         self._flushed = self.done
+
+    def _touch_job(
+        self,
+        session: Session,
+        *,
+        requests: int = 0,
+        completed: int = 0,
+        failed: int = 0,
+        rows: int = 0,
+    ) -> None:
+        result = session.execute(
+            update(SyncJob)
+            .where(
+                SyncJob.job_id == self.job_id,
+                SyncJob.worker_id == self.worker_id,
+                SyncJob.status == JobStatus.RUNNING.value,
+            )
+            .values(
+                requests_made=SyncJob.requests_made + requests,
+                listings_completed=SyncJob.listings_completed + completed,
+                listings_failed=SyncJob.listings_failed + failed,
+                rows_written=SyncJob.rows_written + rows,
+                heartbeat_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 1) != 1:
+            raise JobLost(f"job {self.job_id} is no longer run by {self.worker_id}")
 
 
 def _listing(job_id: int, listing_id: str) -> Any:
@@ -154,33 +180,3 @@ class JobLost(Exception):
     Raised inside the write, so the listing's rows roll back with it: whoever owns the job now
     writes that listing, never two runners.
     """
-
-
-def _touch_job(
-    session: Session,
-    job_id: int,
-    worker_id: str,
-    *,
-    requests: int = 0,
-    completed: int = 0,
-    failed: int = 0,
-    rows: int = 0,
-) -> None:
-    result = session.execute(
-        update(SyncJob)
-        .where(
-            SyncJob.job_id == job_id,
-            SyncJob.worker_id == worker_id,
-            SyncJob.status == JobStatus.RUNNING.value,
-        )
-        .values(
-            requests_made=SyncJob.requests_made + requests,
-            listings_completed=SyncJob.listings_completed + completed,
-            listings_failed=SyncJob.listings_failed + failed,
-            rows_written=SyncJob.rows_written + rows,
-            heartbeat_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 1) != 1:
-        raise JobLost(f"job {job_id} is no longer run by {worker_id}")
