@@ -9,20 +9,20 @@ import click
 
 from airbnb_tui.commands.output import SCHEMAS, json_schema
 
+_HELP = f"""Print the JSON Schema of COMMAND's --json output.
 
-@click.command("json-schema")
+COMMAND is one of: {", ".join(SCHEMAS)}. (export --format json writes one row object per line:
+the table's columns.)
+
+\b
+Example:
+  airbnb-tui json-schema jobs show
+"""
+
+
+@click.command("json-schema", help=_HELP)
 @click.argument("command", nargs=-1, required=True)
 def json_schema_cmd(command: tuple[str, ...]) -> None:
-    """Print the JSON Schema of COMMAND's --json output.
-
-    COMMAND is one of: accounts add, accounts update, accounts list, accounts show, accounts
-    validate, accounts enable, accounts disable, accounts remove, jobs, jobs show, jobs cancel,
-    jobs retry, sync. (export --format json writes one row object per line: the table's columns.)
-
-    \b
-    Example:
-      airbnb-tui json-schema jobs show
-    """
     name = " ".join(" ".join(command).split())
     if name not in SCHEMAS:
         known = ", ".join(sorted(SCHEMAS))
