@@ -14,6 +14,7 @@ from sqlalchemy import select
 from airbnb_tui.cli import main
 from airbnb_tui.db.engine import Database
 from airbnb_tui.db.models import Account
+from tests.seeding import add_job
 
 
 @dataclass(frozen=True)
@@ -96,20 +97,15 @@ def seed_job(
     created_at: datetime | None = None,
 ) -> int:
     """A sync job in any state, with listing rows and job totals that agree with them."""
-    from airbnb_tui.db.models import SyncJob, SyncJobListing
-
     now = created_at or datetime.now(UTC)
     finished = status not in ("queued", "running")
     with db.write() as session:
-        job = SyncJob(
+        return add_job(
+            session,
+            listings,
             account_id=account_id,
             status=status,
             trigger="manual",
-            listings_total=len(listings),
-            listings_completed=sum(1 for item in listings if item.status == "succeeded"),
-            listings_failed=sum(1 for item in listings if item.status == "failed"),
-            requests_made=sum(item.requests_done for item in listings),
-            rows_written=sum(item.rows_written for item in listings),
             error_type=error_type,
             error_message=error_message,
             created_at=now,
@@ -118,21 +114,3 @@ def seed_job(
             finished_at=now + timedelta(seconds=75) if finished else None,
             worker_id=None if status == "queued" else "w-test",
         )
-        session.add(job)
-        session.flush()
-        for position, item in enumerate(listings):
-            session.add(
-                SyncJobListing(
-                    job_id=job.job_id,
-                    listing_id=item.listing_id,
-                    listing_name=item.name or f"Listing {item.listing_id}",
-                    position=position,
-                    status=item.status,
-                    requests_done=item.requests_done,
-                    requests_total=item.requests_total,
-                    rows_written=item.rows_written,
-                    error_type=item.error_type,
-                    error_message=item.error_message,
-                )
-            )
-        return job.job_id

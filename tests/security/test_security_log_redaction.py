@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 
+import click
 import pytest
 
+from airbnb_tui import cli as cli_module
 from airbnb_tui.config import load_settings
 from airbnb_tui.exit_codes import ExitCode
 from airbnb_tui.logs import MASK, RedactingFormatter, configure_logging, redact, register_secret
@@ -72,10 +74,6 @@ def test_the_api_key_is_masked_once_settings_open_cookies(
 def test_an_unexpected_error_is_reported_without_the_secret_it_quotes(
     debug: bool, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import click
-
-    from airbnb_tui import cli as cli_module
-
     secret = f"{SENTINEL}unexpected"
     register_secret(secret)
 

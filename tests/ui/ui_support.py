@@ -21,10 +21,10 @@ from airbnb_tui.db.models import (
     Listing,
     ListOfMetrics,
     SyncJob,
-    SyncJobListing,
     Worker,
 )
 from airbnb_tui.secrets import CookieCipher
+from tests.seeding import add_job
 
 NOW = datetime(2025, 2, 5, 14, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -156,17 +156,14 @@ class Seeder:
         trigger: str = "manual",
     ) -> int:
         with self.db.write() as session:
-            job = SyncJob(
+            return add_job(
+                session,
+                listings,
                 account_id=account_id,
                 status=status,
                 trigger=trigger,
                 window_start=date(2024, 8, 18),
                 window_end=date(2025, 8, 2),
-                listings_total=len(listings),
-                listings_completed=sum(1 for item in listings if item.status == "succeeded"),
-                listings_failed=sum(1 for item in listings if item.status == "failed"),
-                requests_made=sum(item.requests_done for item in listings),
-                rows_written=sum(item.rows_written for item in listings),
                 error_type=error_type,
                 error_message=error_message,
                 created_at=created_at,
@@ -174,24 +171,6 @@ class Seeder:
                 heartbeat_at=None if status == "queued" else NOW - timedelta(seconds=2),
                 finished_at=finished_at,
             )
-            session.add(job)
-            session.flush()
-            for position, item in enumerate(listings):
-                session.add(
-                    SyncJobListing(
-                        job_id=job.job_id,
-                        listing_id=item.listing_id,
-                        listing_name=item.name,
-                        position=position,
-                        status=item.status,
-                        requests_done=item.requests_done,
-                        requests_total=item.requests_total,
-                        rows_written=item.rows_written,
-                        error_type=item.error_type,
-                        error_message=item.error_message,
-                    )
-                )
-            return job.job_id
 
     def worker(self, pid: int = 4242, *, heartbeat_age: float = 3.0) -> None:
         with self.db.write() as session:
