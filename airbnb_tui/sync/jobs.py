@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Date, String, and_, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,8 @@ from airbnb_tui.db.models import (
     SyncJob,
     SyncJobListing,
 )
-from airbnb_tui.db.types import utcnow
+from airbnb_tui.db.queries import SYNCABLE_CREDENTIALS
+from airbnb_tui.db.types import UTCDateTime, utcnow
 from airbnb_tui.errors import NotFound, UserError
 
 FINISHED_STATUSES = (
@@ -59,7 +60,6 @@ def request_sync(
     *,
     trigger: JobTrigger = JobTrigger.MANUAL,
     full_backfill: bool = False,
-    scheduled_for: date | None = None,
     listing_ids: Sequence[tuple[str, str | None]] | None = None,
     retry_of: int | None = None,
 ) -> JobRequest:
@@ -85,20 +85,11 @@ def request_sync(
                     resumable.finished_at = None
                     resumable.full_backfill = resumable.full_backfill or full_backfill
                     return JobRequest(resumable.job_id, True, resumable.status)
-            if scheduled_for is not None:
-                same_day = session.scalar(
-                    select(SyncJob.job_id).where(
-                        SyncJob.account_id == account_id, SyncJob.scheduled_for == scheduled_for
-                    )
-                )
-                if same_day is not None:
-                    return JobRequest(same_day, False, "already-scheduled")
             job = SyncJob(
                 account_id=account_id,
                 status=JobStatus.QUEUED.value,
                 trigger=trigger.value,
                 full_backfill=full_backfill,
-                scheduled_for=scheduled_for,
                 retry_of_job_id=retry_of,
             )
             session.add(job)
@@ -117,21 +108,63 @@ def request_sync(
                 job.listings_total = len(listing_ids)
             return JobRequest(job.job_id, True, job.status)
     except IntegrityError:
-        # Another process created the active (or today's scheduled) job between our check and
-        # our insert: theirs is the job.
+        # Another process created the active job between our check and our insert: theirs is
+        # the job.
         with db.read() as session:
             existing = active_job(session, account_id)
             if existing is not None:
                 return JobRequest(existing.job_id, False, existing.status)
-            if scheduled_for is not None:
-                same_day = session.scalar(
-                    select(SyncJob.job_id).where(
-                        SyncJob.account_id == account_id, SyncJob.scheduled_for == scheduled_for
-                    )
-                )
-                if same_day is not None:
-                    return JobRequest(same_day, False, "already-scheduled")
         raise
+
+
+def request_scheduled_sync(
+    db: Database, account_id: str, slot: datetime, *, trigger: JobTrigger
+) -> int | None:
+    """Create the job of the daily ``slot`` for ``account_id`` if the account is still due;
+    returns the new job's id, or None when nothing was created.
+
+    One conditional INSERT decides, so its conditions and the write see the same state: the
+    account is syncable and has not synced since the slot (a manual job that just finished
+    records ``last_sync_at`` in the same transaction that ends it), it has no active job, and
+    the slot has no job yet. The unique indexes settle two schedulers inserting at once.
+    """
+    day = slot.date()
+    account_due = (
+        select(Account.account_id)
+        .where(
+            Account.account_id == account_id,
+            Account.is_active.is_(True),
+            Account.deleted_at.is_(None),
+            Account.credential_status.in_(SYNCABLE_CREDENTIALS),
+            or_(Account.last_sync_at.is_(None), Account.last_sync_at < slot),
+        )
+        .exists()
+    )
+    busy = (
+        select(SyncJob.job_id)
+        .where(
+            SyncJob.account_id == account_id,
+            or_(SyncJob.status.in_(ACTIVE_JOB_STATUSES), SyncJob.scheduled_for == day),
+        )
+        .exists()
+    )
+    values = select(
+        literal(account_id, String()),
+        literal(JobStatus.QUEUED.value, String()),
+        literal(trigger.value, String()),
+        literal(day, Date()),
+        literal(utcnow(), UTCDateTime()),
+    ).where(account_due, ~busy)
+    stmt = (
+        insert(SyncJob)
+        .from_select(["account_id", "status", "trigger", "scheduled_for", "created_at"], values)
+        .returning(SyncJob.job_id)
+    )
+    try:
+        with db.write() as session:
+            return session.scalar(stmt)
+    except IntegrityError:
+        return None  # another scheduler created it, or another job became active, just now
 
 
 def _latest_interrupted(session: Session, account_id: str) -> SyncJob | None:

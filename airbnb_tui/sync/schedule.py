@@ -44,12 +44,13 @@ def enqueue_due(
 ) -> list[int]:
     """Create today's scheduled job for every due account; returns the ids created.
 
-    Safe to run from every worker at once: the second caller gets the first caller's job back.
+    Safe to run from every worker at once, and while other jobs finish: ``due_accounts`` only
+    narrows the candidates; the conditional insert decides on the state at the moment it writes.
     """
     slot = last_slot(now, settings.sync_hour_utc, settings.sync_minute_utc)
     created: list[int] = []
     for account_id in due_accounts(db, slot):
-        request = jobs.request_sync(db, account_id, trigger=trigger, scheduled_for=slot.date())
-        if request.created:
-            created.append(request.job_id)
+        job_id = jobs.request_scheduled_sync(db, account_id, slot, trigger=trigger)
+        if job_id is not None:
+            created.append(job_id)
     return created
