@@ -54,14 +54,42 @@ def register_cookie_header(header: str) -> None:
 
 
 def redact(text: str) -> str:
-    with _lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, MASK)
+    """``text`` with every registered secret and every header-shaped secret masked.
+
+    Both are found on the original text and masked together, so no order between them can
+    uncover a value: a registered word that is also a header name (``Cookie``) must not stop
+    the header's value from being recognised.
+    """
+    spans: list[tuple[int, int]] = []
     for pattern in _PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + MASK, text)
-    return text
+        spans.extend((found.end(1), found.end()) for found in pattern.finditer(text))
+    with _lock:
+        secrets = tuple(_secrets)
+    for secret in secrets:
+        start = text.find(secret)
+        while start != -1:
+            spans.append((start, start + len(secret)))
+            start = text.find(secret, start + 1)
+    if not spans:
+        return text
+    pieces: list[str] = []
+    cursor = 0
+    for start, end in sorted(spans):
+        if end <= cursor:
+            continue
+        if start > cursor or not pieces:  # else it overlaps or touches the previous mask
+            pieces.append(text[cursor:start])
+            pieces.append(MASK)
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def forget_secrets() -> None:
+    """Drop every registered secret (a process that starts over, or a test that must not
+    inherit another's)."""
+    with _lock:
+        _secrets.clear()
 
 
 class RedactingFormatter(logging.Formatter):

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from airbnb_tui.db.engine import Database
 from airbnb_tui.db.migrate import upgrade
+from airbnb_tui.logs import forget_secrets
 
 POSTGRES_ENV = "AIRBNB_TUI_TEST_POSTGRES_URL"
 REDIS_ENV = "AIRBNB_TUI_TEST_REDIS_URL"
@@ -29,6 +30,9 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("AIRBNB_TUI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    # The process-wide registry of secrets would otherwise carry one test's "cookies" (made up
+    # by hypothesis from ordinary words) into the log lines another test reads.
+    forget_secrets()
 
 
 def postgres_server_url() -> str | None:

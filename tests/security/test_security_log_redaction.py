@@ -7,11 +7,20 @@ import logging
 
 import click
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from airbnb_tui import cli as cli_module
 from airbnb_tui.config import load_settings
 from airbnb_tui.exit_codes import ExitCode
-from airbnb_tui.logs import MASK, RedactingFormatter, configure_logging, redact, register_secret
+from airbnb_tui.logs import (
+    MASK,
+    RedactingFormatter,
+    configure_logging,
+    forget_secrets,
+    redact,
+    register_secret,
+)
 from airbnb_tui.secrets import CookieCipher
 from tests.security.leaks import SENTINEL, SENTINEL_API_KEY
 
@@ -93,3 +102,45 @@ def test_an_unexpected_error_is_reported_without_the_secret_it_quotes(
     assert MASK in err
     assert secret not in err
     assert ("Traceback" in err) is debug
+
+
+def test_a_registered_header_name_does_not_uncover_the_header_value() -> None:
+    register_secret("Cookie")
+    register_secret("X-Airbnb-API-Key")
+    masked = redact("Cookie: a=the-real-value-1\n{'X-Airbnb-API-Key': 'abcdef0123456789'}")
+    assert "the-real-value-1" not in masked
+    assert "abcdef0123456789" not in masked
+    assert masked.count(MASK) >= 2
+
+
+def test_overlapping_and_adjacent_secrets_leave_no_piece_behind() -> None:
+    register_secret("abcdef-secret")
+    register_secret("secret-ghijkl")
+    register_secret("ghijkl-mnopqr")
+    masked = redact("x abcdef-secret-ghijkl-mnopqr y")
+    assert masked == f"x {MASK} y"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    words=st.lists(
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyzCOKIE:=; -", min_size=6), max_size=5
+    ),
+    value=st.from_regex(r"[A-Za-z0-9%|_.]{12,40}", fullmatch=True),
+)
+def test_a_cookie_header_value_never_survives_whatever_is_registered(
+    words: list[str], value: str
+) -> None:
+    forget_secrets()
+    for word in words:
+        register_secret(word)
+    masked = redact(f"sent Cookie: session={value}\nnext line")
+    assert value not in masked
+    forget_secrets()
+
+
+def test_forgetting_secrets_unmasks_ordinary_words() -> None:
+    register_secret("listings")
+    assert redact("No listings") == f"No {MASK}"
+    forget_secrets()
+    assert redact("No listings") == "No listings"
