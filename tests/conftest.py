@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,10 +15,12 @@ from sqlalchemy.engine import make_url
 from airbnb_tui.db.engine import Database
 from airbnb_tui.db.migrate import upgrade
 from airbnb_tui.logs import forget_secrets
+from tests.reliability.harness import RESULTS_FILE_ENV, load_results, summary_lines
 
 POSTGRES_ENV = "AIRBNB_TUI_TEST_POSTGRES_URL"
 REDIS_ENV = "AIRBNB_TUI_TEST_REDIS_URL"
 RUN_ID = uuid.uuid4().hex[:10]
+_RESULTS_FILE = pytest.StashKey[str]()
 
 
 @pytest.fixture(autouse=True)
@@ -121,14 +124,50 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    _reliability_summary(terminalreporter)
     for mark, counts in _service_outcomes.items():
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none"
         terminalreporter.write_line(f"{mark}-marked tests: {summary}")
 
 
+def _is_controller(config: pytest.Config) -> bool:
+    """True in the process that reports (not in a pytest-xdist worker)."""
+    return not hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _is_controller(config) and RESULTS_FILE_ENV not in os.environ:
+        fd, path = tempfile.mkstemp(prefix="airbnb-tui-reliability-", suffix=".jsonl")
+        os.close(fd)
+        os.environ[RESULTS_FILE_ENV] = path  # inherited by the xdist workers started later
+        config.stash[_RESULTS_FILE] = path
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    path = config.stash.get(_RESULTS_FILE, None)
+    if path is not None:
+        Path(path).unlink(missing_ok=True)
+        os.environ.pop(RESULTS_FILE_ENV, None)
+
+
+def _reliability_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    path = terminalreporter.config.stash.get(_RESULTS_FILE, None)
+    if path is None:
+        return
+    results = load_results(path)
+    if not results:
+        return
+    terminalreporter.section("fault injection: every run checked for half-written listings")
+    for line in summary_lines(results):
+        terminalreporter.write_line(line)
+    notes = [f"{name}: {note}" for name, tally in results.items() for note in tally.notes]
+    for note in notes[:20]:
+        terminalreporter.write_line(f"  ! {note}")
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """With AIRBNB_TUI_REQUIRE_SERVICES=1 (CI), a skipped service test fails the run."""
-    if os.environ.get("AIRBNB_TUI_REQUIRE_SERVICES") != "1":
+    if os.environ.get("AIRBNB_TUI_REQUIRE_SERVICES") != "1" or not _is_controller(session.config):
         return
     skipped = {m: c.get("skipped", 0) for m, c in _service_outcomes.items() if c.get("skipped")}
     ran = {m: c.get("passed", 0) for m, c in _service_outcomes.items()}

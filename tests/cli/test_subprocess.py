@@ -8,8 +8,7 @@ import re
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,8 @@ from airbnb_tui.db.models import ChartQuery, SyncJobListing, Worker
 from airbnb_tui.sandbox import Fault, SandboxServer
 from airbnb_tui.services import jobs as job_service
 from tests.cli.cli_helpers import Run
+from tests.processes import popen
+from tests.waiting import wait_for
 
 BIN = Path(sys.executable).parent
 AIRBNB_TUI = str(BIN / "airbnb-tui")
@@ -42,15 +43,6 @@ def script(
     )
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
 def test_bad_input_is_one_sentence_and_exit_2(tmp_path: Path) -> None:
     missing = tmp_path / "cookie.txt"
     result = script("accounts", "add", "--cookie-file", str(missing))
@@ -68,7 +60,7 @@ def test_ctrl_c_during_an_inline_sync_interrupts_the_job(
     assert run(["accounts", "add", "--cookie-file", str(cookie_file), "--no-validate"]).code == 0
     account_id = sandbox.accounts[0].account_id
     sandbox.set_faults(Fault.slow(0.25))
-    proc = subprocess.Popen(
+    proc = popen(
         [AIRBNB_TUI, "sync", account_id, "--inline"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -86,7 +78,7 @@ def test_ctrl_c_during_an_inline_sync_interrupts_the_job(
                     is not None
                 )
 
-        wait_for(listing_running)
+        wait_for(listing_running, "a listing to be running")
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=20)
     finally:
@@ -119,7 +111,7 @@ def worker(sandbox: SandboxServer, app_db: Database) -> Iterator[subprocess.Pope
             with app_db.read() as session:
                 return session.scalar(select(func.count()).select_from(Worker)) == 1
 
-        wait_for(registered)
+        wait_for(registered, "the worker to register")
         yield proc
     finally:
         proc.send_signal(signal.SIGTERM)

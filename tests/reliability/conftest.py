@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,22 +37,11 @@ from airbnb_tui.services import jobs as job_service
 from airbnb_tui.sync.control import StopControl
 from airbnb_tui.sync.runner import JobRunner
 from airbnb_tui.sync.windows import plan
-from tests.reliability.harness import RESULTS, Plan, summary_lines
+from tests.reliability.harness import Plan
 from tests.reliability.launcher import ForkedWorker, WorkerProcess, wait_ready
 
 LISTINGS = 4
 SECRET_KEY = "reliability-suite-key"
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not RESULTS:
-        return
-    terminalreporter.section("fault injection: every run checked for half-written listings")
-    for line in summary_lines(RESULTS):
-        terminalreporter.write_line(line)
-    notes = [f"{name}: {note}" for name, tally in RESULTS.items() for note in tally.notes]
-    for note in notes[:20]:
-        terminalreporter.write_line(f"  ! {note}")
 
 
 @pytest.fixture(scope="session")
@@ -177,14 +165,6 @@ def settings_from_env(env: dict[str, str]) -> Settings:
         if name.startswith("AIRBNB_TUI_") and name != "AIRBNB_TUI_CONFIG_FILE"
     }
     return load_settings(**values)
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.01)
 
 
 def _base_env(tmp_path: Path, sandbox: SandboxServer) -> dict[str, str]:

@@ -15,6 +15,7 @@ A run is correct when, read back from the database:
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -272,15 +273,37 @@ class Tally:
     notes: list[str] = field(default_factory=list)
 
 
-RESULTS: dict[str, Tally] = {}
+RESULTS_FILE_ENV = "PYTEST_AIRBNB_TUI_RELIABILITY_RESULTS"
+"""A file every test process appends its verdicts to (tests/conftest.py names it), so the run's
+table covers every process when the suite runs in parallel."""
 
 
 def record(scenario: str, verdict: Verdict) -> None:
-    tally = RESULTS.setdefault(scenario, Tally())
-    tally.runs += 1
-    tally.correct += verdict.ok
-    tally.rows_lost += verdict.rows_lost
-    tally.notes.extend(verdict.problems[:3])
+    line = json.dumps(
+        {
+            "scenario": scenario,
+            "ok": verdict.ok,
+            "rows_lost": verdict.rows_lost,
+            "notes": verdict.problems[:3],
+        }
+    )
+    # One short O_APPEND write per verdict: lines from parallel processes never interleave.
+    with open(os.environ[RESULTS_FILE_ENV], "a", encoding="utf-8") as out:
+        out.write(line + "\n")
+
+
+def load_results(path: str) -> dict[str, Tally]:
+    """The verdicts recorded in ``path``, tallied by scenario in the order first seen."""
+    results: dict[str, Tally] = {}
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            entry = json.loads(line)
+            tally = results.setdefault(entry["scenario"], Tally())
+            tally.runs += 1
+            tally.correct += bool(entry["ok"])
+            tally.rows_lost += int(entry["rows_lost"])
+            tally.notes.extend(entry["notes"])
+    return results
 
 
 def summary_lines(results: Mapping[str, Tally]) -> list[str]:

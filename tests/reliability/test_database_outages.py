@@ -19,8 +19,9 @@ from sqlalchemy import create_engine, text
 
 from airbnb_tui.db.engine import sqlite_path
 from airbnb_tui.sandbox import Fault, FaultConfig
-from tests.reliability.conftest import Rig, wait_for
+from tests.reliability.conftest import Rig
 from tests.reliability.harness import Verdict, check_job, record, runs, succeeded_listings
+from tests.waiting import wait_for
 
 OUTAGE_RUNS = max(1, runs(10) // 10)
 OUTAGE_SECONDS = 3.0

@@ -18,9 +18,10 @@ from airbnb_tui.db.types import utcnow
 from airbnb_tui.sandbox import Fault, FaultConfig
 from airbnb_tui.sync import jobs
 from airbnb_tui.sync.control import StopControl
-from tests.reliability.conftest import Rig, wait_for
+from tests.reliability.conftest import Rig
 from tests.reliability.harness import Verdict, check_job, record, runs, succeeded_listings
 from tests.reliability.launcher import call_in_process, wait_ready
+from tests.waiting import wait_for
 
 RACE_RUNS = max(2, runs(10) // 5)
 CANCEL_RUNS = max(3, runs(10) // 3)

@@ -20,9 +20,10 @@ from airbnb_tui.db.models import Worker
 from airbnb_tui.db.types import utcnow
 from airbnb_tui.sandbox import Fault, FaultConfig
 from airbnb_tui.sync import jobs
-from tests.reliability.conftest import Rig, wait_for
+from tests.reliability.conftest import Rig
 from tests.reliability.harness import Verdict, check_job, record, runs, succeeded_listings
 from tests.reliability.launcher import WorkerProcess, wait_ready
+from tests.waiting import wait_for
 
 KILL_RUNS = runs(10)
 TERM_RUNS = max(4, runs(10) // 2)

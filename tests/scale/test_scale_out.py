@@ -20,9 +20,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -44,6 +43,7 @@ from airbnb_tui.services import accounts
 from airbnb_tui.services import jobs as job_service
 from airbnb_tui.sync.windows import chart_windows, list_of_metrics_windows, plan
 from tests.scale.windowed_worker import WINDOW_ENV
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -66,15 +66,6 @@ def max_in_window(times: Sequence[float], seconds: float) -> int:
             end += 1
         best = max(best, end - start)
     return best
-
-
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @dataclass
@@ -110,7 +101,7 @@ class Cluster:
 
     def wait_ready(self, indexes: Sequence[int]) -> None:
         for index in indexes:
-            wait_for(functools.partial(self.ready, index), f"worker {index} to start")
+            wait_for(functools.partial(self.ready, index), f"worker {index} to start", WAIT_SECONDS)
 
     def stop(self, index: int) -> None:
         proc = self.procs[index]
@@ -123,7 +114,7 @@ class Cluster:
             job_service.start_sync(self.settings, self.db, account.account_id).job_id
             for account in group
         ]
-        wait_for(lambda: not self._active(job_ids), f"{len(job_ids)} jobs to finish")
+        wait_for(lambda: not self._active(job_ids), f"{len(job_ids)} jobs to finish", WAIT_SECONDS)
         return job_ids
 
     def _active(self, job_ids: Sequence[int]) -> int:

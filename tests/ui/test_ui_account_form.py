@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from textual import events
 from textual.app import App
 from textual.pilot import Pilot
@@ -157,11 +155,9 @@ async def test_typing_goes_on_while_the_check_is_in_flight(
         assert spinner.display
         label = form.query_one("#label", Input)
         label.focus()
-        started = time.monotonic()
         await pilot.press(*"typed")
         # The keys arrived while the check was still waiting on the (slow) sandbox.
         assert label.value == "typed"
-        assert time.monotonic() - started < 4.0
         assert spinner.display
         assert text_of(app, "#form-result") == "checking the credentials with Airbnb…"
         await wait_until(pilot, lambda: isinstance(app.screen, AccountsScreen), 10)

@@ -6,8 +6,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,17 +20,7 @@ from airbnb_tui.db.models import CredentialStatus
 from airbnb_tui.sandbox import SandboxAccount, SandboxServer, demo_sandbox_accounts
 from airbnb_tui.secrets import CookieCipher
 from airbnb_tui.services import accounts
-
-WAIT_SECONDS = 60.0
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = WAIT_SECONDS) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.processes import popen
 
 
 @dataclass
@@ -57,7 +46,7 @@ class WorkerEnv:
 
     def start_worker(self, **extra_env: str) -> subprocess.Popen[bytes]:
         log = open(self.tmp / f"worker-{len(self.procs)}.log", "wb")  # noqa: SIM115
-        proc = subprocess.Popen(
+        proc = popen(
             [sys.executable, "-m", "worker", "--verbose"],
             env={**self.env, **extra_env},
             stdout=log,

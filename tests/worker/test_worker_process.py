@@ -11,7 +11,8 @@ from airbnb_tui.db.models import ChartQuery, SyncJob, SyncJobListing
 from airbnb_tui.sandbox import Fault
 from airbnb_tui.services import jobs as job_service
 from airbnb_tui.sync.windows import plan
-from tests.worker.conftest import WorkerEnv, wait_for
+from tests.waiting import wait_for
+from tests.worker.conftest import WorkerEnv
 
 
 def _days() -> int:
