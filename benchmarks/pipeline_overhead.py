@@ -30,10 +30,11 @@ from airbnb_tui.airbnb.operations import (
     MetricQuery,
     Operation,
 )
+from airbnb_tui.airbnb.window import Window
 from airbnb_tui.config import Settings
 from airbnb_tui.sandbox import SandboxAccount
 from airbnb_tui.sandbox.web_requests import relative_ds, request_body, request_headers
-from airbnb_tui.sync.windows import Window, chart_windows, list_of_metrics_windows
+from airbnb_tui.sync.windows import chart_windows, list_of_metrics_windows
 from benchmarks.databases import backends, database_url, reset_schema, scratch_dir
 from benchmarks.report import header, median, table, verdict
 from benchmarks.sandbox_process import RunningSandbox, sandbox_process

@@ -21,8 +21,8 @@ from airbnb_tui.airbnb.operations import Operation as OperationSpec
 from airbnb_tui.airbnb.rate_limit.base import AcquireCancelled
 from airbnb_tui.airbnb.retry import RetryPolicy
 from airbnb_tui.airbnb.transport import Transport, base_headers
+from airbnb_tui.airbnb.window import Window
 from airbnb_tui.config import Settings
-from airbnb_tui.sync.windows import Window
 
 log = logging.getLogger(__name__)
 

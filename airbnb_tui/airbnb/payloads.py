@@ -19,8 +19,8 @@ from airbnb_tui.airbnb.operations import (
     MetricType,
     Operation,
 )
+from airbnb_tui.airbnb.window import WindowTooFarAhead
 from airbnb_tui.config import MAX_DAYS_AHEAD
-from airbnb_tui.sync.windows import WindowTooFarAhead
 
 GROUP_BY = "RATING_CATEGORY"
 LISTINGS_METRIC = "occupancy_rate"

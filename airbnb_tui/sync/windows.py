@@ -13,35 +13,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from airbnb_tui.airbnb.operations import CHART_WINDOW_DAYS, LIST_OF_METRICS_WINDOW_DAYS
+from airbnb_tui.airbnb.window import Window, WindowTooFarAhead
 from airbnb_tui.config import MAX_DAYS_AHEAD
 
 SUNDAY = 6  # date.weekday(): Monday is 0
 SATURDAY = 5
-
-
-class WindowTooFarAhead(ValueError):
-    """A window reaches further into the future than Airbnb serves (``MAX_DAYS_AHEAD``)."""
-
-    def __init__(self, end: date, today: date) -> None:
-        self.end = end
-        self.today = today
-        days = (end - today).days
-        super().__init__(
-            f"the window ends {end.isoformat()}, {days} days after {today.isoformat()}; "
-            f"Airbnb serves at most {MAX_DAYS_AHEAD} days ahead"
-        )
-
-
-@dataclass(frozen=True)
-class Window:
-    """One request's dates, both ends included."""
-
-    start: date
-    end: date
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from airbnb_tui.airbnb.errors import (
 from airbnb_tui.airbnb.operations import DEFAULT_CHART_METRICS, DEFAULT_LIST_OF_METRICS
 from airbnb_tui.airbnb.rate_limit import rate_limiter_from_url
 from airbnb_tui.airbnb.retry import RetryPolicy
+from airbnb_tui.airbnb.window import Window
 from airbnb_tui.config import Settings, load_settings
 from airbnb_tui.sandbox import (
     AuthFailure,
@@ -42,7 +43,6 @@ from airbnb_tui.sandbox import (
     demo_sandbox_accounts,
 )
 from airbnb_tui.services.validation import Verdict, validate_credentials
-from airbnb_tui.sync.windows import Window
 
 TODAY = date(2025, 2, 5)
 WINDOW = Window(date(2025, 1, 5), date(2025, 2, 1))

@@ -16,8 +16,8 @@ from airbnb_tui.airbnb.operations import (
     LISTINGS_SECTION,
     MetricQuery,
 )
+from airbnb_tui.airbnb.window import WindowTooFarAhead
 from airbnb_tui.sandbox.validation import check_window, validate
-from airbnb_tui.sync.windows import WindowTooFarAhead
 
 TODAY = date(2025, 2, 10)
 START, END = date(2025, 1, 12), date(2025, 2, 8)

@@ -10,11 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from airbnb_tui.airbnb.operations import DEFAULT_CHART_METRICS, DEFAULT_LIST_OF_METRICS
+from airbnb_tui.airbnb.window import Window, WindowTooFarAhead
 from airbnb_tui.config import MAX_DAYS_AHEAD
 from airbnb_tui.sync.windows import (
     SyncRange,
-    Window,
-    WindowTooFarAhead,
     chart_windows,
     latest_end,
     list_of_metrics_windows,
