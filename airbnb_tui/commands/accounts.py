@@ -19,7 +19,6 @@ from airbnb_tui.commands.context import CliContext, pass_ctx
 from airbnb_tui.commands.output import (
     JSON_HELP,
     AccountListOut,
-    AccountOut,
     AccountRemoveOut,
     AccountSaveOut,
     AccountShowOut,
@@ -32,9 +31,10 @@ from airbnb_tui.commands.output import (
 )
 from airbnb_tui.db.engine import Database
 from airbnb_tui.db.models import CredentialStatus
+from airbnb_tui.db.views import AccountView
 from airbnb_tui.errors import NotFound, UserError
 from airbnb_tui.services import accounts as account_service
-from airbnb_tui.services.accounts import AccountView, check_account_id
+from airbnb_tui.services.accounts import check_account_id
 
 if TYPE_CHECKING:
     # Imported on use at run time: `--help` should not load the HTTP client.
@@ -186,10 +186,6 @@ def validation_out(result: ValidationResult) -> ValidationOut:
     )
 
 
-def account_out(view: AccountView) -> AccountOut:
-    return AccountOut.model_validate(view)
-
-
 def _report_save(
     view: AccountView | None, result: ValidationResult | None, *, as_json: bool
 ) -> AccountView:
@@ -199,7 +195,7 @@ def _report_save(
         emit_json(
             AccountSaveOut(
                 saved=view is not None,
-                account=account_out(view) if view else None,
+                account=view if view else None,
                 validation=validation_out(result) if result else None,
             )
         )
@@ -217,7 +213,7 @@ def _failure(result: ValidationResult, saved: bool) -> UserError:
     """The error a failed check exits with: the reason, then what was (not) stored."""
     if saved:
         status = result.credential_status or CredentialStatus.UNCHECKED
-        tail = f"The account was saved with status {status.value}."
+        tail = f"The account was saved with status {status}."
     elif result.credential_status == CredentialStatus.REJECTED:
         tail = "Nothing was saved."
     else:
@@ -336,7 +332,7 @@ def list_cmd(ctx: CliContext, as_json: bool) -> None:
     """
     views = list(all_accounts(ctx.database()))
     if as_json:
-        emit_json(AccountListOut(accounts=[account_out(v) for v in views]))
+        emit_json(AccountListOut(accounts=views))
         return
     if not views:
         click.echo("No accounts yet; add one with `airbnb-tui accounts add --cookie-file PATH`.")
@@ -390,7 +386,7 @@ def show_cmd(ctx: CliContext, account_id: str, as_json: bool) -> None:
     db = ctx.database()
     view = account_service.get_account(db, account_id)
     if as_json:
-        emit_json(AccountShowOut(account=account_out(view)))
+        emit_json(AccountShowOut(account=view))
         return
     last = list_jobs(db, account_id=account_id, limit=1)
     last_job = (
@@ -552,13 +548,13 @@ def validate_cmd(ctx: CliContext, account_id: str, as_json: bool) -> None:
         emit_json(
             AccountValidateOut(
                 stored=status is not None,
-                account=account_out(view),
+                account=view,
                 validation=validation_out(result),
             )
         )
     if not result.ok:
         stored = (
-            f"Stored status: {status.value}."
+            f"Stored status: {status}."
             if status is not None
             else f"The stored status stays {view.credential_status}."
         )
@@ -580,7 +576,7 @@ def enable_cmd(ctx: CliContext, account_id: str, as_json: bool) -> None:
     """
     view = account_service.set_active(ctx.database(), check_account_id(account_id), True)
     if as_json:
-        emit_json(AccountShowOut(account=account_out(view)))
+        emit_json(AccountShowOut(account=view))
         return
     click.echo(f"Enabled {_describe(view)}: the daily schedule syncs it again.")
 
@@ -599,7 +595,7 @@ def disable_cmd(ctx: CliContext, account_id: str, as_json: bool) -> None:
     account_id = check_account_id(account_id)
     view = account_service.set_active(ctx.database(), account_id, False)
     if as_json:
-        emit_json(AccountShowOut(account=account_out(view)))
+        emit_json(AccountShowOut(account=view))
         return
     click.echo(
         f"Disabled {_describe(view)}: the daily schedule skips it until "
@@ -636,13 +632,13 @@ def remove_cmd(ctx: CliContext, account_id: str, yes: bool, as_json: bool) -> No
             default=False,
         ):
             if as_json:
-                emit_json(AccountRemoveOut(removed=False, account=account_out(view)))
+                emit_json(AccountRemoveOut(removed=False, account=view))
             else:
                 click.echo(f"Kept {_describe(view)}.")
             return
     view = account_service.remove_account(db, account_id)
     if as_json:
-        emit_json(AccountRemoveOut(removed=True, account=account_out(view)))
+        emit_json(AccountRemoveOut(removed=True, account=view))
         return
     click.echo(
         f"Removed {_describe(view)}: its cookie is deleted and queued jobs cancelled; synced "

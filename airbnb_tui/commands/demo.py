@@ -22,6 +22,7 @@ from typing import IO, Any
 import click
 
 from airbnb_tui.commands.context import CliContext, pass_ctx
+from airbnb_tui.db.models import JobStatus
 from airbnb_tui.exit_codes import ExitCode
 
 # Small, quick settings so the demo shows a whole sync in about a minute.
@@ -197,7 +198,7 @@ def _follow_headless(ctx: CliContext, job_id: int, sandbox: Any) -> int:
                 f"{progress.requests_total} requests, {job.rows_written} rows"
             )
             last_state = (job.status, finished)
-        if job.is_finished or job.status == "interrupted":
+        if not job.is_active:
             break
         time.sleep(0.25)
     elapsed = time.monotonic() - started
@@ -206,4 +207,4 @@ def _follow_headless(ctx: CliContext, job_id: int, sandbox: Any) -> int:
         f"{job.listings_completed} listings synced, {job.listings_failed} failed, "
         f"{job.rows_written} rows written, {sandbox.stats().total} requests served by the sandbox"
     )
-    return 0 if job.status == "succeeded" else int(ExitCode.SYNC_INCOMPLETE)
+    return 0 if job.status == JobStatus.SUCCEEDED else int(ExitCode.SYNC_INCOMPLETE)

@@ -9,34 +9,28 @@ from airbnb_tui.commands.output import (
     JSON_HELP,
     JobCancelOut,
     JobListOut,
-    JobOut,
     JobRetryOut,
     JobShowOut,
-    ListingProgressOut,
     emit_json,
     format_duration,
     render_fields,
     render_table,
 )
-from airbnb_tui.db.models import JobStatus
+from airbnb_tui.db.models import JobStatus, ListingStatus
+from airbnb_tui.db.views import Job
 from airbnb_tui.errors import UserError
 from airbnb_tui.services import jobs as job_service
 from airbnb_tui.services.accounts import check_account_id, get_account
-from airbnb_tui.services.jobs import JobView
 
 
-def job_out(view: JobView) -> JobOut:
-    return JobOut.model_validate(view)
-
-
-def job_duration(view: JobView) -> float | None:
+def job_duration(view: Job) -> float | None:
     if view.started_at is None:
         return None
     end = view.finished_at or view.heartbeat_at
     return None if end is None else (end - view.started_at).total_seconds()
 
 
-def listings_cell(view: JobView) -> str:
+def listings_cell(view: Job) -> str:
     done = view.listings_completed + view.listings_failed
     return f"{done}/{view.listings_total}"
 
@@ -73,11 +67,13 @@ def jobs_group(
     if account_id is not None:
         account_id = check_account_id(account_id)
     db = ctx.database()
-    views = job_service.list_jobs(db, account_id=account_id, status=status, limit=limit)
+    views = job_service.list_jobs(
+        db, account_id=account_id, status=JobStatus(status) if status else None, limit=limit
+    )
     if account_id is not None and not views:
         get_account(db, account_id)  # an unknown account is a typo, not an empty history
     if as_json:
-        emit_json(JobListOut(jobs=[job_out(v) for v in views]))
+        emit_json(JobListOut(jobs=views))
         return
     if not views:
         click.echo("No jobs match." if (account_id or status) else "No jobs yet.")
@@ -129,8 +125,8 @@ def show_cmd(ctx: CliContext, job_id: int, as_json: bool) -> None:
     if as_json:
         emit_json(
             JobShowOut(
-                job=job_out(view),
-                listings=[ListingProgressOut.model_validate(item) for item in progress.listings],
+                job=view,
+                listings=list(progress.listings),
                 requests_done=progress.requests_done,
                 requests_total=progress.requests_total,
             )
@@ -184,7 +180,7 @@ def show_cmd(ctx: CliContext, job_id: int, as_json: bool) -> None:
             ],
         )
     )
-    unfinished = [item for item in progress.listings if item.status != "succeeded"]
+    unfinished = [item for item in progress.listings if item.status != ListingStatus.SUCCEEDED]
     if unfinished and not view.is_active:
         click.echo(
             f"\nRetry the {len(unfinished)} listing(s) that failed or were not reached: "
@@ -192,8 +188,8 @@ def show_cmd(ctx: CliContext, job_id: int, as_json: bool) -> None:
         )
 
 
-def _cancelling(view: JobView) -> bool:
-    return view.cancel_requested and view.status == JobStatus.RUNNING.value
+def _cancelling(view: Job) -> bool:
+    return view.cancel_requested and view.status == JobStatus.RUNNING
 
 
 @jobs_group.command("cancel")
@@ -210,9 +206,9 @@ def cancel_cmd(ctx: CliContext, job_id: int, as_json: bool) -> None:
     """
     view = job_service.cancel_job(ctx.database(), job_id)
     if as_json:
-        emit_json(JobCancelOut(job=job_out(view)))
+        emit_json(JobCancelOut(job=view))
         return
-    if view.status == JobStatus.RUNNING.value:
+    if view.status == JobStatus.RUNNING:
         click.echo(
             f"Cancel requested for job {job_id}; it stops after the request in flight "
             f"(follow it with `airbnb-tui jobs show {job_id}`)."
@@ -236,7 +232,7 @@ def retry_cmd(ctx: CliContext, job_id: int, as_json: bool) -> None:
     request = job_service.retry_job(ctx.settings, db, job_id)
     view = job_service.get_job(db, request.job_id)
     if as_json:
-        emit_json(JobRetryOut(retry_of=job_id, created=request.created, job=job_out(view)))
+        emit_json(JobRetryOut(retry_of=job_id, created=request.created, job=view))
     if not request.created:
         raise UserError(
             f"Account {view.account_id} already has job {view.job_id} {view.status}; retry "

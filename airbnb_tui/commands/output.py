@@ -34,6 +34,10 @@ from typing import Any
 
 import click
 from pydantic import BaseModel, ConfigDict
+from pydantic.json_schema import GenerateJsonSchema
+from pydantic_core import core_schema
+
+from airbnb_tui.db.views import AccountView, Job, ListingProgress
 
 SCHEMA_CONFIG = ConfigDict(extra="forbid", from_attributes=True)
 
@@ -47,32 +51,37 @@ NONE_CELL = "-"
 
 # JSON models ----------------------------------------------------------------------------------
 
+PUBLISHED_NAMES = {
+    AccountView.__name__: "AccountOut",
+    Job.__name__: "JobOut",
+    ListingProgress.__name__: "ListingProgressOut",
+}
+"""The names the schema has always given the shared views it nests (titles and ``$defs``)."""
 
-class AccountOut(BaseModel):
-    """An account as ``accounts list/show`` report it (never the cookie)."""
+
+class PublishedSchema(GenerateJsonSchema):
+    """JSON Schema generation that keeps the published names of the nested views."""
+
+    def normalize_name(self, name: str) -> str:
+        return super().normalize_name(PUBLISHED_NAMES.get(name, name))
+
+    def model_schema(self, schema: core_schema.ModelSchema) -> dict[str, Any]:
+        json_schema = super().model_schema(schema)
+        published = PUBLISHED_NAMES.get(schema["cls"].__name__)
+        if published is not None:
+            json_schema["title"] = published
+        return json_schema
+
+
+class Document(BaseModel):
+    """A ``--json`` document, or a part of one that is not a shared view."""
 
     model_config = SCHEMA_CONFIG
 
-    account_id: str
-    label: str | None
-    customer_id: str | None
-    is_active: bool
-    credential_status: str
-    credential_checked_at: datetime | None
-    credential_message: str | None
-    listing_count: int | None
-    last_sync_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    x_client_version: str | None
-    user_agent: str | None
 
-
-class ValidationOut(BaseModel):
+class ValidationOut(Document):
     """One live credential check: ``verdict`` is valid, rejected, bot_wall, unreachable,
     rate_limited or cancelled; ``exit_code`` the code the command exits with for it."""
-
-    model_config = SCHEMA_CONFIG
 
     verdict: str
     message: str
@@ -81,151 +90,79 @@ class ValidationOut(BaseModel):
     exit_code: int
 
 
-class AccountSaveOut(BaseModel):
+class AccountSaveOut(Document):
     """``accounts add`` / ``accounts update``: whether anything was written, and the check."""
 
-    model_config = SCHEMA_CONFIG
-
     saved: bool
-    account: AccountOut | None
+    account: AccountView | None
     validation: ValidationOut | None
 
 
-class AccountListOut(BaseModel):
-    model_config = SCHEMA_CONFIG
-
-    accounts: list[AccountOut]
+class AccountListOut(Document):
+    accounts: list[AccountView]
 
 
-class AccountShowOut(BaseModel):
-    model_config = SCHEMA_CONFIG
-
-    account: AccountOut
+class AccountShowOut(Document):
+    account: AccountView
 
 
-class AccountValidateOut(BaseModel):
+class AccountValidateOut(Document):
     """``stored`` is false when the check was inconclusive and the status was left as it was."""
 
-    model_config = SCHEMA_CONFIG
-
     stored: bool
-    account: AccountOut
+    account: AccountView
     validation: ValidationOut
 
 
-class AccountRemoveOut(BaseModel):
-    model_config = SCHEMA_CONFIG
-
+class AccountRemoveOut(Document):
     removed: bool
-    account: AccountOut
+    account: AccountView
 
 
-class JobOut(BaseModel):
-    """A sync job: status is queued, running, succeeded, partial, failed, interrupted or
-    cancelled."""
-
-    model_config = SCHEMA_CONFIG
-
-    job_id: int
-    account_id: str
-    status: str
-    trigger: str
-    full_backfill: bool
-    window_start: str | None
-    window_end: str | None
-    listings_total: int
-    listings_completed: int
-    listings_failed: int
-    requests_made: int
-    rows_written: int
-    error_type: str | None
-    error_message: str | None
-    worker_id: str | None
-    attempts: int
-    cancel_requested: bool
-    created_at: datetime
-    started_at: datetime | None
-    heartbeat_at: datetime | None
-    finished_at: datetime | None
-    retry_of_job_id: int | None
+class JobListOut(Document):
+    jobs: list[Job]
 
 
-class ListingProgressOut(BaseModel):
-    """One listing of a job: status is pending, running, succeeded, failed or skipped."""
-
-    model_config = SCHEMA_CONFIG
-
-    listing_id: str
-    listing_name: str | None
-    position: int
-    status: str
-    requests_done: int
-    requests_total: int
-    rows_written: int
-    error_type: str | None
-    error_message: str | None
-    started_at: datetime | None
-    finished_at: datetime | None
-
-
-class JobListOut(BaseModel):
-    model_config = SCHEMA_CONFIG
-
-    jobs: list[JobOut]
-
-
-class JobShowOut(BaseModel):
-    model_config = SCHEMA_CONFIG
-
-    job: JobOut
-    listings: list[ListingProgressOut]
+class JobShowOut(Document):
+    job: Job
+    listings: list[ListingProgress]
     requests_done: int
     requests_total: int
 
 
-class JobCancelOut(BaseModel):
-    model_config = SCHEMA_CONFIG
-
-    job: JobOut
+class JobCancelOut(Document):
+    job: Job
 
 
-class JobRetryOut(BaseModel):
+class JobRetryOut(Document):
     """``created`` is false when the account already had a job queued or running."""
-
-    model_config = SCHEMA_CONFIG
 
     retry_of: int
     created: bool
-    job: JobOut
+    job: Job
 
 
-class SyncedJobOut(BaseModel):
+class SyncedJobOut(Document):
     """One account's job; ``listings`` is filled when the command followed the job."""
-
-    model_config = SCHEMA_CONFIG
 
     account_id: str
     created: bool
-    job: JobOut
-    listings: list[ListingProgressOut]
+    job: Job
+    listings: list[ListingProgress]
 
 
-class SkippedAccountOut(BaseModel):
-    model_config = SCHEMA_CONFIG
-
+class SkippedAccountOut(Document):
     account_id: str
     reason: str
 
 
-class SyncOut(BaseModel):
-    model_config = SCHEMA_CONFIG
-
+class SyncOut(Document):
     jobs: list[SyncedJobOut]
     skipped: list[SkippedAccountOut]
     exit_code: int
 
 
-SCHEMAS: dict[str, type[BaseModel]] = {
+SCHEMAS: dict[str, type[Document]] = {
     "accounts add": AccountSaveOut,
     "accounts update": AccountSaveOut,
     "accounts list": AccountListOut,
@@ -244,7 +181,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 
 def json_schema(command: str) -> dict[str, Any]:
     """The JSON Schema of ``command``'s ``--json`` output (e.g. ``"jobs show"``)."""
-    return SCHEMAS[command].model_json_schema()
+    return SCHEMAS[command].model_json_schema(schema_generator=PublishedSchema)
 
 
 def emit_json(model: BaseModel) -> None:

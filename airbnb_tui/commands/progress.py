@@ -14,25 +14,32 @@ from datetime import datetime
 from typing import Protocol, TextIO
 
 from airbnb_tui.commands.output import format_duration
+from airbnb_tui.db.models import JobStatus, ListingStatus
 from airbnb_tui.db.types import utcnow
-from airbnb_tui.services.jobs import JobProgress, JobView, ListingProgressView
-from airbnb_tui.sync.jobs import FINISHED_STATUSES
+from airbnb_tui.db.views import Job, ListingProgress
+from airbnb_tui.services.jobs import JobProgress
 
 UNICODE_SYMBOLS = {
-    "pending": "·",
-    "running": "▸",
-    "succeeded": "✓",
-    "failed": "✗",
-    "skipped": "\u2013",  # en dash
+    ListingStatus.PENDING: "·",
+    ListingStatus.RUNNING: "▸",
+    ListingStatus.SUCCEEDED: "✓",
+    ListingStatus.FAILED: "✗",
+    ListingStatus.SKIPPED: "\u2013",  # en dash
 }
-ASCII_SYMBOLS = {"pending": ".", "running": ">", "succeeded": "+", "failed": "x", "skipped": "-"}
+ASCII_SYMBOLS = {
+    ListingStatus.PENDING: ".",
+    ListingStatus.RUNNING: ">",
+    ListingStatus.SUCCEEDED: "+",
+    ListingStatus.FAILED: "x",
+    ListingStatus.SKIPPED: "-",
+}
 BAR_WIDTH = 40
 NAME_WIDTH = 32
 
 
 def is_done(progress: JobProgress) -> bool:
     """Finished as far as a follower is concerned (an interrupted job counts: it stopped)."""
-    return progress.job.status in FINISHED_STATUSES
+    return not progress.job.status.is_active
 
 
 class ProgressView(Protocol):
@@ -62,8 +69,8 @@ class LogView:
     def __init__(self, out: TextIO, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.out = out
         self.clock = clock
-        self._jobs: dict[int, tuple[str, int]] = {}
-        self._listings: dict[tuple[int, str], str] = {}
+        self._jobs: dict[int, tuple[JobStatus, int]] = {}
+        self._listings: dict[tuple[int, str], ListingStatus] = {}
 
     def _line(self, text: str) -> None:
         stamp = self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -81,7 +88,7 @@ class LogView:
         job = snapshot.job
         before = self._jobs.get(job.job_id)
         now = (job.status, job.listings_total)
-        finished = job.status in FINISHED_STATUSES
+        finished = not job.status.is_active
         if (before is None or before[0] != job.status) and not finished:
             self._line(f"job {job.job_id} (account {job.account_id}) {job.status}")
         if job.listings_total and (before is None or before[1] != job.listings_total):
@@ -89,7 +96,7 @@ class LogView:
         total = len(snapshot.listings)
         for item in snapshot.listings:
             key = (job.job_id, item.listing_id)
-            if self._listings.get(key, "pending") != item.status:
+            if self._listings.get(key, ListingStatus.PENDING) != item.status:
                 self._listings[key] = item.status
                 self._line(_listing_event(job.job_id, item, total))
         if finished and (before is None or before[0] != job.status):
@@ -97,17 +104,17 @@ class LogView:
         self._jobs[job.job_id] = now
 
 
-def _listing_event(job_id: int, item: ListingProgressView, total: int) -> str:
+def _listing_event(job_id: int, item: ListingProgress, total: int) -> str:
     name = f" {item.listing_name!r}" if item.listing_name else ""
     head = f"job {job_id} listing {item.position + 1}/{total} {item.listing_id}{name}"
-    if item.status == "succeeded":
+    if item.status == ListingStatus.SUCCEEDED:
         return f"{head} succeeded: {item.requests_done} requests, {item.rows_written} rows"
-    if item.status == "failed":
+    if item.status == ListingStatus.FAILED:
         return f"{head} failed: {item.error_type}: {item.error_message}"
     return f"{head} {item.status}"
 
 
-def job_summary(job: JobView) -> str:
+def job_summary(job: Job) -> str:
     """One sentence on how a job ended (or where it stands)."""
     took = ""
     if job.started_at is not None and job.finished_at is not None:
@@ -117,7 +124,7 @@ def job_summary(job: JobView) -> str:
         f"job {job.job_id} (account {job.account_id}) {job.status}: {done}/{job.listings_total} "
         f"listings, {job.listings_failed} failed, {job.rows_written} rows{took}"
     )
-    if job.error_message and job.status != "succeeded":
+    if job.error_message and job.status != JobStatus.SUCCEEDED:
         text += f" — {job.error_message}"
     return text
 
@@ -220,7 +227,7 @@ def _header(snapshot: JobProgress, requests_per_minute: int) -> str:
 
 
 def _fraction(snapshot: JobProgress) -> float:
-    if snapshot.job.status == "succeeded":
+    if snapshot.job.status == JobStatus.SUCCEEDED:
         return 1.0
     if snapshot.requests_total:
         return min(1.0, snapshot.requests_done / snapshot.requests_total)
@@ -237,7 +244,7 @@ def _bar(snapshot: JobProgress, width: int, unicode: bool) -> str:
     return f"  {full * filled}{empty * (width - filled)} {fraction * 100:3.0f}%"
 
 
-def _listing_line(item: ListingProgressView, symbols: dict[str, str]) -> str:
+def _listing_line(item: ListingProgress, symbols: dict[ListingStatus, str]) -> str:
     name = (item.listing_name or item.listing_id)[:NAME_WIDTH]
     text = (
         f"  {symbols.get(item.status, '?')} {name:<{NAME_WIDTH}} {item.status:<9} "
@@ -249,8 +256,8 @@ def _listing_line(item: ListingProgressView, symbols: dict[str, str]) -> str:
 
 
 def _visible(
-    listings: Sequence[ListingProgressView], budget: int
-) -> list[tuple[ListingProgressView, str | None]]:
+    listings: Sequence[ListingProgress], budget: int
+) -> list[tuple[ListingProgress, str | None]]:
     """The listing lines that fit in ``budget`` lines, and a "… N more" line for the rest.
 
     Failed and running listings come first (they matter most), then the last two that
@@ -260,13 +267,17 @@ def _visible(
         return [(item, None) for item in listings]
     room = budget - 1
     chosen: set[int] = set()
-    succeeded = [i for i, item in enumerate(listings) if item.status == "succeeded"]
+
+    def where(*wanted: ListingStatus) -> list[int]:
+        return [i for i, item in enumerate(listings) if item.status in wanted]
+
+    succeeded = where(ListingStatus.SUCCEEDED)
     priority = [
-        *(i for i, item in enumerate(listings) if item.status in ("running", "failed")),
+        *where(ListingStatus.RUNNING, ListingStatus.FAILED),
         *reversed(succeeded[-2:]),
-        *(i for i, item in enumerate(listings) if item.status == "pending"),
+        *where(ListingStatus.PENDING),
         *reversed(succeeded[:-2]),
-        *(i for i, item in enumerate(listings) if item.status == "skipped"),
+        *where(ListingStatus.SKIPPED),
     ]
     for index in priority:
         if len(chosen) >= room:
@@ -276,9 +287,7 @@ def _visible(
     for i, item in enumerate(listings):
         if i not in chosen:
             hidden[item.status] = hidden.get(item.status, 0) + 1
-    rows: list[tuple[ListingProgressView, str | None]] = [
-        (listings[i], None) for i in sorted(chosen)
-    ]
+    rows: list[tuple[ListingProgress, str | None]] = [(listings[i], None) for i in sorted(chosen)]
     summary = ", ".join(f"{count} {status}" for status, count in sorted(hidden.items()))
     rows.append((listings[0], f"{sum(hidden.values())} more listings ({summary})"))
     return rows

@@ -24,8 +24,6 @@ from airbnb_tui.commands.accounts import all_accounts
 from airbnb_tui.commands.context import CliContext, pass_ctx
 from airbnb_tui.commands.output import (
     JSON_HELP,
-    JobOut,
-    ListingProgressOut,
     SkippedAccountOut,
     SyncedJobOut,
     SyncOut,
@@ -39,12 +37,13 @@ from airbnb_tui.commands.progress import (
     is_done,
 )
 from airbnb_tui.db.engine import Database
-from airbnb_tui.db.models import CredentialStatus, JobStatus, JobTrigger
+from airbnb_tui.db.models import JobStatus, JobTrigger
+from airbnb_tui.db.views import AccountView
 from airbnb_tui.errors import UserError
 from airbnb_tui.exit_codes import ExitCode
 from airbnb_tui.services import accounts as account_service
 from airbnb_tui.services import jobs as job_service
-from airbnb_tui.services.accounts import AccountView, check_account_id
+from airbnb_tui.services.accounts import check_account_id
 from airbnb_tui.services.jobs import JobProgress
 
 if TYPE_CHECKING:
@@ -69,7 +68,7 @@ class Planned:
 
 def unsyncable_reason(view: AccountView) -> str | None:
     """Why a sync of this account would be refused at once, or None when it can run."""
-    if view.credential_status in (CredentialStatus.REJECTED.value, CredentialStatus.EXPIRED.value):
+    if not view.credential_status.usable:
         return (
             f"its credentials are {view.credential_status}; update the cookie with "
             f"`airbnb-tui accounts update {view.account_id} --cookie-file PATH`"
@@ -162,7 +161,7 @@ class WorkerHint:
     def __call__(self, snapshots: Sequence[JobProgress]) -> None:
         if self.shown or self.clock() < self.deadline:
             return
-        if not any(s.job.status == JobStatus.QUEUED.value for s in snapshots):
+        if not any(s.job.status == JobStatus.QUEUED for s in snapshots):
             return
         from airbnb_tui.services.workers import worker_status
 
@@ -234,7 +233,7 @@ def make_view(ctx: CliContext, as_json: bool) -> ProgressView:
 def outcome_code(snapshots: Sequence[JobProgress], skipped: Sequence[tuple[str, str]]) -> ExitCode:
     if skipped or any(s.job.error_type == CREDENTIALS_REJECTED for s in snapshots):
         return ExitCode.CREDENTIALS_REJECTED
-    if all(s.job.status == JobStatus.SUCCEEDED.value for s in snapshots):
+    if all(s.job.status == JobStatus.SUCCEEDED for s in snapshots):
         return ExitCode.OK
     return ExitCode.SYNC_INCOMPLETE
 
@@ -252,12 +251,12 @@ def outcome_message(snapshots: Sequence[JobProgress], skipped: Sequence[tuple[st
         account_id, reason = skipped[0]
         more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
         return f"Account {account_id}{more} was not synced: {reason}."
-    bad = [s.job for s in snapshots if s.job.status != JobStatus.SUCCEEDED.value]
+    bad = [s.job for s in snapshots if s.job.status != JobStatus.SUCCEEDED]
     job = bad[0]
     others = f" ({len(bad) - 1} other job(s) too)" if len(bad) > 1 else ""
-    if job.status == JobStatus.INTERRUPTED.value:
+    if job.status == JobStatus.INTERRUPTED:
         hint = "it resumes with the next sync or when a worker starts"
-    elif job.status == JobStatus.CANCELLED.value:
+    elif job.status == JobStatus.CANCELLED:
         hint = f"see `airbnb-tui jobs show {job.job_id}`"
     else:
         hint = (
@@ -279,10 +278,8 @@ def sync_out(
             SyncedJobOut(
                 account_id=account_id,
                 created=created,
-                job=JobOut.model_validate(job),
-                listings=[ListingProgressOut.model_validate(i) for i in snapshot.listings]
-                if snapshot is not None
-                else [],
+                job=job,
+                listings=list(snapshot.listings) if snapshot is not None else [],
             )
         )
     return SyncOut(
@@ -434,5 +431,5 @@ def _cancel_unstarted(db: Database, job_ids: Sequence[int]) -> None:
     """After Ctrl+C, jobs this --inline run created but never started are cancelled, not left
     queued for a worker the operator did not ask for."""
     for job_id in job_ids:
-        if job_service.get_job(db, job_id).status == JobStatus.QUEUED.value:
+        if job_service.get_job(db, job_id).status == JobStatus.QUEUED:
             job_service.cancel_job(db, job_id)

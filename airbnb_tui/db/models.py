@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from airbnb_tui.db.types import UTCDateTime, utcnow
+from airbnb_tui.db.types import StrEnumText, UTCDateTime, utcnow
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -45,6 +45,14 @@ class CredentialStatus(StrEnum):
     REJECTED = "rejected"
     EXPIRED = "expired"
 
+    @property
+    def usable(self) -> bool:
+        """Whether a sync may send these credentials: Airbnb has not refused them."""
+        return self in USABLE_CREDENTIALS
+
+
+USABLE_CREDENTIALS = (CredentialStatus.UNCHECKED, CredentialStatus.VALID)
+
 
 class JobStatus(StrEnum):
     QUEUED = "queued"
@@ -57,10 +65,16 @@ class JobStatus(StrEnum):
 
     @property
     def is_active(self) -> bool:
-        return self in (JobStatus.QUEUED, JobStatus.RUNNING)
+        """Queued or running: the account's one active job (a partial unique index)."""
+        return self in ACTIVE_JOB_STATUSES
+
+    @property
+    def is_final(self) -> bool:
+        """Ended for good. An interrupted job is not: it is resumed by the next run."""
+        return not self.is_active and self != JobStatus.INTERRUPTED
 
 
-ACTIVE_JOB_STATUSES = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
+ACTIVE_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 class JobTrigger(StrEnum):
@@ -95,8 +109,10 @@ class Account(Base):
     x_client_version: Mapped[str | None] = mapped_column(String(100))
     user_agent: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
-    credential_status: Mapped[str] = mapped_column(
-        String(16), default=CredentialStatus.UNCHECKED.value, server_default="unchecked"
+    credential_status: Mapped[CredentialStatus] = mapped_column(
+        StrEnumText(CredentialStatus),
+        default=CredentialStatus.UNCHECKED,
+        server_default=CredentialStatus.UNCHECKED,
     )
     credential_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     credential_message: Mapped[str | None] = mapped_column(Text)
@@ -147,8 +163,8 @@ class SyncJob(Base):
 
     job_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED.value)
-    trigger: Mapped[str] = mapped_column(String(16), default=JobTrigger.MANUAL.value)
+    status: Mapped[JobStatus] = mapped_column(StrEnumText(JobStatus), default=JobStatus.QUEUED)
+    trigger: Mapped[JobTrigger] = mapped_column(StrEnumText(JobTrigger), default=JobTrigger.MANUAL)
     full_backfill: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=text("false")
     )
@@ -184,7 +200,9 @@ class SyncJobListing(Base):
     listing_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     listing_name: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default=ListingStatus.PENDING.value)
+    status: Mapped[ListingStatus] = mapped_column(
+        StrEnumText(ListingStatus), default=ListingStatus.PENDING
+    )
     requests_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     requests_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rows_written: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

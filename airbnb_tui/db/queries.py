@@ -10,14 +10,12 @@ from datetime import date
 from sqlalchemy import Select, select
 
 from airbnb_tui.db.models import (
+    USABLE_CREDENTIALS,
     Account,
     ChartQuery,
-    CredentialStatus,
     SyncJob,
     SyncJobListing,
 )
-
-SYNCABLE_CREDENTIALS = (CredentialStatus.UNCHECKED.value, CredentialStatus.VALID.value)
 
 
 def active_accounts() -> Select[Account]:
@@ -25,7 +23,7 @@ def active_accounts() -> Select[Account]:
     return select(Account).where(
         Account.is_active.is_(True),
         Account.deleted_at.is_(None),
-        Account.credential_status.in_(SYNCABLE_CREDENTIALS),
+        Account.credential_status.in_(USABLE_CREDENTIALS),
     )
 
 

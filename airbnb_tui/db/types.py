@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Dialect
+from sqlalchemy import DateTime, Dialect, String
 from sqlalchemy.types import TypeDecorator
+
+E = TypeVar("E", bound=StrEnum)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -36,6 +39,28 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class StrEnumText(TypeDecorator[E]):
+    """A status stored as its plain string value and read back as its ``StrEnum`` member.
+
+    The column stays a VARCHAR (no database enum type, nothing to migrate when a value is
+    added); a value that is not a member is refused on write instead of being stored.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int = 16) -> None:
+        super().__init__(length)
+        self.enum = enum
+        self.length = length
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 def utcnow() -> datetime:

@@ -9,64 +9,19 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from airbnb_tui.airbnb.credentials import Credentials, parse_credentials
 from airbnb_tui.db.engine import Database
-from airbnb_tui.db.models import Account, CredentialStatus, Listing, SyncJob
+from airbnb_tui.db.models import ACTIVE_JOB_STATUSES, Account, CredentialStatus, Listing, SyncJob
 from airbnb_tui.db.types import utcnow
+from airbnb_tui.db.views import AccountView
 from airbnb_tui.errors import NotFound, UserError
 from airbnb_tui.secrets import CookieCipher
 
 ACCOUNT_ID_RE = re.compile(r"^[0-9]{1,32}$")
-
-
-@dataclass(frozen=True)
-class AccountView:
-    """What the dashboard and ``accounts list/show`` show of an account: never the cookie."""
-
-    account_id: str
-    label: str | None
-    customer_id: str | None
-    is_active: bool
-    credential_status: str
-    credential_checked_at: datetime | None
-    credential_message: str | None
-    listing_count: int | None
-    last_sync_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    x_client_version: str | None
-    user_agent: str | None
-
-    @classmethod
-    def of(cls, account: Account) -> AccountView:
-        return cls(
-            account_id=account.account_id,
-            label=account.label,
-            customer_id=account.customer_id,
-            is_active=account.is_active,
-            credential_status=account.credential_status,
-            credential_checked_at=account.credential_checked_at,
-            credential_message=account.credential_message,
-            listing_count=account.listing_count,
-            last_sync_at=account.last_sync_at,
-            created_at=account.created_at,
-            updated_at=account.updated_at,
-            x_client_version=account.x_client_version,
-            user_agent=account.user_agent,
-        )
-
-    @property
-    def syncable(self) -> bool:
-        return self.is_active and self.credential_status in (
-            CredentialStatus.UNCHECKED.value,
-            CredentialStatus.VALID.value,
-        )
 
 
 def check_account_id(account_id: str) -> str:
@@ -116,13 +71,13 @@ def add_account(
         account.cookie_encrypted = sealed
         account.user_agent = credentials.user_agent
         account.x_client_version = credentials.x_client_version
-        account.credential_status = status.value
+        account.credential_status = status
         account.credential_message = message
         account.credential_checked_at = None if status == CredentialStatus.UNCHECKED else now
         account.listing_count = listing_count
         account.updated_at = now
         session.flush()
-        return AccountView.of(account)
+        return AccountView.model_validate(account)
 
 
 def update_account(
@@ -150,18 +105,18 @@ def update_account(
                 account.user_agent = credentials.user_agent
             if credentials.x_client_version:
                 account.x_client_version = credentials.x_client_version
-            account.credential_status = (status or CredentialStatus.UNCHECKED).value
+            account.credential_status = status or CredentialStatus.UNCHECKED
             account.credential_message = message
             account.credential_checked_at = None if status is None else utcnow()
             account.rate_limited_until = None
         elif status is not None:
-            account.credential_status = status.value
+            account.credential_status = status
             account.credential_message = message
             account.credential_checked_at = utcnow()
         if listing_count is not None:
             account.listing_count = listing_count
         account.updated_at = utcnow()
-        return AccountView.of(account)
+        return AccountView.model_validate(account)
 
 
 def set_client_details(
@@ -174,7 +129,7 @@ def set_client_details(
         if x_client_version is not None:
             account.x_client_version = x_client_version or None
         account.updated_at = utcnow()
-        return AccountView.of(account)
+        return AccountView.model_validate(account)
 
 
 def set_active(db: Database, account_id: str, active: bool) -> AccountView:
@@ -182,7 +137,7 @@ def set_active(db: Database, account_id: str, active: bool) -> AccountView:
         account = _get(session, account_id)
         account.is_active = active
         account.updated_at = utcnow()
-        return AccountView.of(account)
+        return AccountView.model_validate(account)
 
 
 def remove_account(db: Database, account_id: str) -> AccountView:
@@ -195,7 +150,7 @@ def remove_account(db: Database, account_id: str) -> AccountView:
             session.scalars(
                 select(SyncJob.job_id).where(
                     SyncJob.account_id == account_id,
-                    SyncJob.status.in_(("queued", "running")),
+                    SyncJob.status.in_(ACTIVE_JOB_STATUSES),
                 )
             )
         )
@@ -207,12 +162,12 @@ def remove_account(db: Database, account_id: str) -> AccountView:
         account.is_active = False
         account.cookie_encrypted = ""
         account.updated_at = utcnow()
-        return AccountView.of(account)
+        return AccountView.model_validate(account)
 
 
 def get_account(db: Database, account_id: str) -> AccountView:
     with db.read() as session:
-        return AccountView.of(_get(session, account_id))
+        return AccountView.model_validate(_get(session, account_id))
 
 
 def list_accounts(
@@ -226,7 +181,7 @@ def list_accounts(
         stmt = stmt.where(Account.account_id > after)
     stmt = stmt.order_by(Account.account_id).limit(limit)
     with db.read() as session:
-        return [AccountView.of(a) for a in session.scalars(stmt)]
+        return [AccountView.model_validate(a) for a in session.scalars(stmt)]
 
 
 def count_accounts(db: Database) -> int:
@@ -270,7 +225,7 @@ def mark_credentials(
     listing_count: int | None = None,
 ) -> None:
     values: dict[str, object] = {
-        "credential_status": status.value,
+        "credential_status": status,
         "credential_message": message,
         "credential_checked_at": utcnow(),
         "updated_at": utcnow(),

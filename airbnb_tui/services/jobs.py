@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -19,127 +18,49 @@ from airbnb_tui.db.models import (
     ACTIVE_JOB_STATUSES,
     JobStatus,
     JobTrigger,
+    ListingStatus,
     SyncJob,
-    SyncJobListing,
 )
+from airbnb_tui.db.views import Job, ListingProgress
 from airbnb_tui.errors import NotFound
 from airbnb_tui.sync import jobs as job_store
 from airbnb_tui.sync.jobs import JobRequest
 
 
 @dataclass(frozen=True)
-class JobView:
-    job_id: int
-    account_id: str
-    status: str
-    trigger: str
-    full_backfill: bool
-    window_start: str | None
-    window_end: str | None
-    listings_total: int
-    listings_completed: int
-    listings_failed: int
-    requests_made: int
-    rows_written: int
-    error_type: str | None
-    error_message: str | None
-    worker_id: str | None
-    attempts: int
-    cancel_requested: bool
-    created_at: datetime
-    started_at: datetime | None
-    heartbeat_at: datetime | None
-    finished_at: datetime | None
-    retry_of_job_id: int | None
+class JobProgress:
+    """A job and how far along it is: what the job screen, the accounts table and
+    ``sync --wait`` draw. ``listings`` is empty where only the totals were read."""
 
-    @classmethod
-    def of(cls, job: SyncJob) -> JobView:
-        return cls(
-            job_id=job.job_id,
-            account_id=job.account_id,
-            status=job.status,
-            trigger=job.trigger,
-            full_backfill=job.full_backfill,
-            window_start=job.window_start.isoformat() if job.window_start else None,
-            window_end=job.window_end.isoformat() if job.window_end else None,
-            listings_total=job.listings_total,
-            listings_completed=job.listings_completed,
-            listings_failed=job.listings_failed,
-            requests_made=job.requests_made,
-            rows_written=job.rows_written,
-            error_type=job.error_type,
-            error_message=job.error_message,
-            worker_id=job.worker_id,
-            attempts=job.attempts,
-            cancel_requested=job.cancel_requested,
-            created_at=job.created_at,
-            started_at=job.started_at,
-            heartbeat_at=job.heartbeat_at,
-            finished_at=job.finished_at,
-            retry_of_job_id=job.retry_of_job_id,
-        )
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE_JOB_STATUSES
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in job_store.FINISHED_STATUSES and self.status != "interrupted"
-
-
-@dataclass(frozen=True)
-class ListingProgressView:
-    listing_id: str
-    listing_name: str | None
-    position: int
-    status: str
+    job: Job
     requests_done: int
     requests_total: int
-    rows_written: int
-    error_type: str | None
-    error_message: str | None
-    started_at: datetime | None
-    finished_at: datetime | None
+    listings: tuple[ListingProgress, ...] = ()
 
     @classmethod
-    def of(cls, row: SyncJobListing) -> ListingProgressView:
+    def of(cls, job: Job, listings: Sequence[ListingProgress]) -> JobProgress:
         return cls(
-            listing_id=row.listing_id,
-            listing_name=row.listing_name,
-            position=row.position,
-            status=row.status,
-            requests_done=row.requests_done,
-            requests_total=row.requests_total,
-            rows_written=row.rows_written,
-            error_type=row.error_type,
-            error_message=row.error_message,
-            started_at=row.started_at,
-            finished_at=row.finished_at,
+            job,
+            sum(item.requests_done for item in listings),
+            sum(item.requests_total for item in listings),
+            tuple(listings),
         )
 
-
-@dataclass(frozen=True)
-class JobProgress:
-    """One job and its listing rows: what the job screen and `sync --wait` draw."""
-
-    job: JobView
-    listings: tuple[ListingProgressView, ...]
-
     @property
-    def requests_done(self) -> int:
-        return sum(item.requests_done for item in self.listings)
-
-    @property
-    def requests_total(self) -> int:
-        return sum(item.requests_total for item in self.listings)
+    def fraction(self) -> float | None:
+        """How far along the job is (0..1), or None before its listings are known."""
+        if self.requests_total > 0:
+            return min(1.0, self.requests_done / self.requests_total)
+        if self.job.listings_total > 0:
+            return min(1.0, self.job.listings_done / self.job.listings_total)
+        return None
 
     @property
     def requests_remaining(self) -> int:
         return sum(
             max(0, item.requests_total - item.requests_done)
             for item in self.listings
-            if item.status in ("pending", "running")
+            if item.status in (ListingStatus.PENDING, ListingStatus.RUNNING)
         )
 
     def eta_seconds(self, requests_per_minute: int) -> float | None:
@@ -147,7 +68,7 @@ class JobProgress:
         if not self.job.is_active:
             return None
         remaining = self.requests_remaining
-        if self.job.listings_total == 0 and self.job.status == JobStatus.QUEUED.value:
+        if self.job.listings_total == 0 and self.job.status == JobStatus.QUEUED:
             return None
         return remaining * 60.0 / max(1, requests_per_minute)
 
@@ -178,8 +99,8 @@ def retry_job(settings: Settings, db: Database, job_id: int, *, enqueue: bool = 
     return request
 
 
-def cancel_job(db: Database, job_id: int) -> JobView:
-    return JobView.of(job_store.request_cancel(db, job_id))
+def cancel_job(db: Database, job_id: int) -> Job:
+    return Job.model_validate(job_store.request_cancel(db, job_id))
 
 
 def enqueue_jobs(settings: Settings, job_ids: Sequence[int]) -> None:
@@ -191,12 +112,12 @@ def enqueue_jobs(settings: Settings, job_ids: Sequence[int]) -> None:
 # Reading ------------------------------------------------------------------------------------
 
 
-def get_job(db: Database, job_id: int) -> JobView:
+def get_job(db: Database, job_id: int) -> Job:
     with db.read() as session:
         job = session.get(SyncJob, job_id)
         if job is None:
             raise NotFound(f"No job {job_id}; see `airbnb-tui jobs`.")
-        return JobView.of(job)
+        return Job.model_validate(job)
 
 
 def job_progress(db: Database, job_id: int) -> JobProgress:
@@ -205,17 +126,19 @@ def job_progress(db: Database, job_id: int) -> JobProgress:
         if job is None:
             raise NotFound(f"No job {job_id}; see `airbnb-tui jobs`.")
         rows = session.scalars(queries.job_progress(job_id)).all()
-        return JobProgress(JobView.of(job), tuple(ListingProgressView.of(r) for r in rows))
+        return JobProgress.of(
+            Job.model_validate(job), [ListingProgress.model_validate(row) for row in rows]
+        )
 
 
 def list_jobs(
     db: Database,
     *,
     account_id: str | None = None,
-    status: str | None = None,
+    status: JobStatus | None = None,
     limit: int = 50,
     before_job_id: int | None = None,
-) -> list[JobView]:
+) -> list[Job]:
     """Newest first, a page at a time (keyset: pass the last job id seen)."""
     stmt = select(SyncJob)
     if account_id is not None:
@@ -226,10 +149,10 @@ def list_jobs(
         stmt = stmt.where(SyncJob.job_id < before_job_id)
     stmt = stmt.order_by(SyncJob.job_id.desc()).limit(limit)
     with db.read() as session:
-        return [JobView.of(job) for job in session.scalars(stmt)]
+        return [Job.model_validate(job) for job in session.scalars(stmt)]
 
 
-def active_jobs_by_account(db: Database, account_ids: Sequence[str]) -> dict[str, JobView]:
+def active_jobs_by_account(db: Database, account_ids: Sequence[str]) -> dict[str, Job]:
     if not account_ids:
         return {}
     with db.read() as session:
@@ -238,12 +161,11 @@ def active_jobs_by_account(db: Database, account_ids: Sequence[str]) -> dict[str
                 SyncJob.account_id.in_(account_ids), SyncJob.status.in_(ACTIVE_JOB_STATUSES)
             )
         )
-        return {job.account_id: JobView.of(job) for job in found}
+        return {job.account_id: Job.model_validate(job) for job in found}
 
 
 def count_queued(db: Database) -> int:
     with db.read() as session:
         return int(
-            session.scalar(select(func.count()).where(SyncJob.status == JobStatus.QUEUED.value))
-            or 0
+            session.scalar(select(func.count()).where(SyncJob.status == JobStatus.QUEUED)) or 0
         )

@@ -14,35 +14,17 @@ from sqlalchemy import func, select
 
 from airbnb_tui.db.engine import Database
 from airbnb_tui.db.models import SyncJobListing
-from airbnb_tui.services.accounts import AccountView, list_accounts
-from airbnb_tui.services.jobs import JobView, active_jobs_by_account
+from airbnb_tui.db.views import AccountView
+from airbnb_tui.services.accounts import list_accounts
+from airbnb_tui.services.jobs import JobProgress, active_jobs_by_account
 
 ACCOUNTS_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
-class CurrentJob:
-    """An account's queued or running job, with request-level progress when known."""
-
-    job: JobView
-    requests_done: int
-    requests_total: int
-
-    @property
-    def fraction(self) -> float | None:
-        """How far along the job is (0..1), or None before its listings are known."""
-        if self.requests_total > 0:
-            return min(1.0, self.requests_done / self.requests_total)
-        if self.job.listings_total > 0:
-            finished = self.job.listings_completed + self.job.listings_failed
-            return min(1.0, finished / self.job.listings_total)
-        return None
-
-
-@dataclass(frozen=True)
 class AccountRow:
     account: AccountView
-    current_job: CurrentJob | None
+    current_job: JobProgress | None
 
 
 @dataclass(frozen=True)
@@ -72,7 +54,7 @@ def accounts_page(
         current = None
         if job is not None:
             done, total = totals.get(job.job_id, (0, 0))
-            current = CurrentJob(job, done, total)
+            current = JobProgress(job, done, total)
         rows.append(AccountRow(account, current))
     return AccountsPage(tuple(rows), has_more)
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from airbnb_tui.db.engine import Database
 from airbnb_tui.db.models import (
     ACTIVE_JOB_STATUSES,
+    USABLE_CREDENTIALS,
     Account,
     JobStatus,
     JobTrigger,
@@ -24,17 +25,8 @@ from airbnb_tui.db.models import (
     SyncJob,
     SyncJobListing,
 )
-from airbnb_tui.db.queries import SYNCABLE_CREDENTIALS
 from airbnb_tui.db.types import UTCDateTime, utcnow
 from airbnb_tui.errors import NotFound, UserError
-
-FINISHED_STATUSES = (
-    JobStatus.SUCCEEDED.value,
-    JobStatus.PARTIAL.value,
-    JobStatus.FAILED.value,
-    JobStatus.INTERRUPTED.value,
-    JobStatus.CANCELLED.value,
-)
 
 
 @dataclass(frozen=True)
@@ -43,7 +35,7 @@ class JobRequest:
 
     job_id: int
     created: bool
-    status: str
+    status: JobStatus
 
 
 def active_job(session: Session, account_id: str) -> SyncJob | None:
@@ -80,15 +72,15 @@ def request_sync(
                 resumable = _latest_interrupted(session, account_id)
                 if resumable is not None:
                     # Resume instead of starting over: finished listings are not fetched again.
-                    resumable.status = JobStatus.QUEUED.value
+                    resumable.status = JobStatus.QUEUED
                     resumable.worker_id = None
                     resumable.finished_at = None
                     resumable.full_backfill = resumable.full_backfill or full_backfill
                     return JobRequest(resumable.job_id, True, resumable.status)
             job = SyncJob(
                 account_id=account_id,
-                status=JobStatus.QUEUED.value,
-                trigger=trigger.value,
+                status=JobStatus.QUEUED,
+                trigger=trigger,
                 full_backfill=full_backfill,
                 retry_of_job_id=retry_of,
             )
@@ -101,7 +93,7 @@ def request_sync(
                         listing_id=listing_id,
                         listing_name=name,
                         position=position,
-                        status=ListingStatus.PENDING.value,
+                        status=ListingStatus.PENDING,
                     )
                     for position, (listing_id, name) in enumerate(listing_ids)
                 )
@@ -135,7 +127,7 @@ def request_scheduled_sync(
             Account.account_id == account_id,
             Account.is_active.is_(True),
             Account.deleted_at.is_(None),
-            Account.credential_status.in_(SYNCABLE_CREDENTIALS),
+            Account.credential_status.in_(USABLE_CREDENTIALS),
             or_(Account.last_sync_at.is_(None), Account.last_sync_at < slot),
         )
         .exists()
@@ -170,7 +162,7 @@ def request_scheduled_sync(
 def _latest_interrupted(session: Session, account_id: str) -> SyncJob | None:
     return session.scalars(
         select(SyncJob)
-        .where(SyncJob.account_id == account_id, SyncJob.status == JobStatus.INTERRUPTED.value)
+        .where(SyncJob.account_id == account_id, SyncJob.status == JobStatus.INTERRUPTED)
         .order_by(SyncJob.job_id.desc())
         .limit(1)
     ).first()
@@ -182,9 +174,9 @@ def claim(db: Database, job_id: int, worker_id: str) -> bool:
     with db.write() as session:
         result = session.execute(
             update(SyncJob)
-            .where(SyncJob.job_id == job_id, SyncJob.status == JobStatus.QUEUED.value)
+            .where(SyncJob.job_id == job_id, SyncJob.status == JobStatus.QUEUED)
             .values(
-                status=JobStatus.RUNNING.value,
+                status=JobStatus.RUNNING,
                 worker_id=worker_id,
                 started_at=func.coalesce(SyncJob.started_at, now),
                 heartbeat_at=now,
@@ -207,14 +199,14 @@ def request_cancel(db: Database, job_id: int) -> SyncJob:
         job = session.get(SyncJob, job_id, with_for_update=True)
         if job is None:
             raise NotFound(f"No job {job_id}; see `airbnb-tui jobs`.")
-        if job.status in (JobStatus.QUEUED.value, JobStatus.INTERRUPTED.value):
-            job.status = JobStatus.CANCELLED.value
+        if job.status in (JobStatus.QUEUED, JobStatus.INTERRUPTED):
+            job.status = JobStatus.CANCELLED
             job.cancel_requested = True
             job.finished_at = utcnow()
             _skip_pending(session, job_id)
-        elif job.status == JobStatus.RUNNING.value:
+        elif job.status == JobStatus.RUNNING:
             job.cancel_requested = True
-        elif job.status != JobStatus.CANCELLED.value:
+        elif job.status != JobStatus.CANCELLED:
             raise UserError(f"Job {job_id} already finished ({job.status}); nothing to cancel.")
         return job
 
@@ -238,7 +230,7 @@ def retry_failed(db: Database, job_id: int) -> JobRequest:
             select(SyncJobListing.listing_id, SyncJobListing.listing_name)
             .where(
                 SyncJobListing.job_id == job_id,
-                SyncJobListing.status != ListingStatus.SUCCEEDED.value,
+                SyncJobListing.status != ListingStatus.SUCCEEDED,
             )
             .order_by(SyncJobListing.position)
         ).all()
@@ -272,9 +264,9 @@ def _skip_pending(session: Session, job_id: int) -> None:
         update(SyncJobListing)
         .where(
             SyncJobListing.job_id == job_id,
-            SyncJobListing.status.in_((ListingStatus.PENDING.value, ListingStatus.RUNNING.value)),
+            SyncJobListing.status.in_((ListingStatus.PENDING, ListingStatus.RUNNING)),
         )
-        .values(status=ListingStatus.SKIPPED.value)
+        .values(status=ListingStatus.SKIPPED)
         .execution_options(synchronize_session=False)
     )
 
@@ -300,7 +292,7 @@ def take_back(db: Database, *, stale_seconds: float, now: datetime | None = None
                 result = session.execute(
                     update(SyncJob)
                     .where(SyncJob.job_id == job_id, _takeable(cutoff))
-                    .values(status=JobStatus.QUEUED.value, worker_id=None, finished_at=None)
+                    .values(status=JobStatus.QUEUED, worker_id=None, finished_at=None)
                     .execution_options(synchronize_session=False)
                 )
                 if getattr(result, "rowcount", 0) != 1:
@@ -309,9 +301,9 @@ def take_back(db: Database, *, stale_seconds: float, now: datetime | None = None
                     update(SyncJobListing)
                     .where(
                         SyncJobListing.job_id == job_id,
-                        SyncJobListing.status == ListingStatus.RUNNING.value,
+                        SyncJobListing.status == ListingStatus.RUNNING,
                     )
-                    .values(status=ListingStatus.PENDING.value, requests_done=0, started_at=None)
+                    .values(status=ListingStatus.PENDING, requests_done=0, started_at=None)
                     .execution_options(synchronize_session=False)
                 )
         except IntegrityError:
@@ -322,9 +314,9 @@ def take_back(db: Database, *, stale_seconds: float, now: datetime | None = None
 
 def _takeable(cutoff: datetime) -> ColumnElement[bool]:
     return or_(
-        SyncJob.status == JobStatus.INTERRUPTED.value,
+        SyncJob.status == JobStatus.INTERRUPTED,
         and_(
-            SyncJob.status == JobStatus.RUNNING.value,
+            SyncJob.status == JobStatus.RUNNING,
             func.coalesce(SyncJob.heartbeat_at, SyncJob.started_at) < cutoff,
         ),
     )
@@ -335,7 +327,7 @@ def queued_jobs(db: Database) -> list[int]:
         return list(
             session.scalars(
                 select(SyncJob.job_id)
-                .where(SyncJob.status == JobStatus.QUEUED.value)
+                .where(SyncJob.status == JobStatus.QUEUED)
                 .order_by(SyncJob.job_id)
             )
         )

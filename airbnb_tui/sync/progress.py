@@ -31,8 +31,9 @@ from airbnb_tui.db.upsert import upsert
 PROGRESS_INTERVAL_SECONDS = 0.4
 
 
-class ListingProgress:
-    """Counts one listing's completed requests and flushes them now and then."""
+class ListingRecorder:
+    """Records one listing as it runs: its requests counted and flushed now and then, then its
+    rows and final state committed together."""
 
     def __init__(self, db: Database, job_id: int, listing_id: str, worker_id: str) -> None:
         self.db = db
@@ -49,7 +50,7 @@ class ListingProgress:
                 update(SyncJobListing)
                 .where(_listing(self.job_id, self.listing_id))
                 .values(
-                    status=ListingStatus.RUNNING.value,
+                    status=ListingStatus.RUNNING,
                     started_at=utcnow(),
                     requests_done=0,
                     error_type=None,
@@ -99,7 +100,7 @@ class ListingProgress:
                 update(SyncJobListing)
                 .where(_listing(self.job_id, self.listing_id))
                 .values(
-                    status=ListingStatus.SUCCEEDED.value,
+                    status=ListingStatus.SUCCEEDED,
                     requests_done=self.done,
                     rows_written=written,
                     finished_at=utcnow(),
@@ -117,7 +118,7 @@ class ListingProgress:
                 update(SyncJobListing)
                 .where(_listing(self.job_id, self.listing_id))
                 .values(
-                    status=ListingStatus.FAILED.value,
+                    status=ListingStatus.FAILED,
                     requests_done=self.done,
                     error_type=error_type,
                     error_message=message[:2000],
@@ -135,7 +136,7 @@ class ListingProgress:
             session.execute(
                 update(SyncJobListing)
                 .where(_listing(self.job_id, self.listing_id))
-                .values(status=status.value, requests_done=0, rows_written=0, started_at=None)
+                .values(status=status, requests_done=0, rows_written=0, started_at=None)
                 .execution_options(synchronize_session=False)
             )
             self._touch_job(session, requests=delta)
@@ -155,7 +156,7 @@ class ListingProgress:
             .where(
                 SyncJob.job_id == self.job_id,
                 SyncJob.worker_id == self.worker_id,
-                SyncJob.status == JobStatus.RUNNING.value,
+                SyncJob.status == JobStatus.RUNNING,
             )
             .values(
                 requests_made=SyncJob.requests_made + requests,

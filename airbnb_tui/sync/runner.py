@@ -47,7 +47,7 @@ from airbnb_tui.sync import jobs
 from airbnb_tui.sync.control import StopControl
 from airbnb_tui.sync.heartbeat import JobHeartbeat
 from airbnb_tui.sync.listing import fetch_listing
-from airbnb_tui.sync.progress import JobLost, ListingProgress
+from airbnb_tui.sync.progress import JobLost, ListingRecorder
 from airbnb_tui.sync.windows import SyncRange, plan, requests_per_listing
 
 log = logging.getLogger(__name__)
@@ -163,8 +163,8 @@ class JobRunner:
                 raise _StopJob(JobStatus.FAILED, "account_removed", "The account was removed.")
             account_id = account.account_id
             if account.credential_status in (
-                CredentialStatus.REJECTED.value,
-                CredentialStatus.EXPIRED.value,
+                CredentialStatus.REJECTED,
+                CredentialStatus.EXPIRED,
             ):
                 raise _StopJob(
                     JobStatus.FAILED,
@@ -263,7 +263,7 @@ class JobRunner:
                     listing_id=item.listing_id,
                     listing_name=item.internal_name or item.listing_name,
                     position=position,
-                    status=ListingStatus.PENDING.value,
+                    status=ListingStatus.PENDING,
                     requests_total=per_listing,
                 )
                 for position, item in enumerate(found.listings)
@@ -298,9 +298,7 @@ class JobRunner:
                 select(SyncJobListing.listing_id, SyncJobListing.listing_name)
                 .where(
                     SyncJobListing.job_id == job_id,
-                    SyncJobListing.status.in_(
-                        (ListingStatus.PENDING.value, ListingStatus.RUNNING.value)
-                    ),
+                    SyncJobListing.status.in_((ListingStatus.PENDING, ListingStatus.RUNNING)),
                 )
                 .order_by(SyncJobListing.position)
             ).all()
@@ -316,7 +314,7 @@ class JobRunner:
                 self._check_stop(job_id, hb)
                 self._between_listings()
             self._check_stop(job_id, hb)
-            progress = ListingProgress(self.db, job_id, listing_id, self.worker_id)
+            progress = ListingRecorder(self.db, job_id, listing_id, self.worker_id)
             progress.start()
             try:
                 fetched = fetch_listing(
@@ -401,7 +399,7 @@ class JobRunner:
         with self.db.write() as session:
             job = session.get(SyncJob, job_id, with_for_update=True)
             assert job is not None
-            if job.worker_id != self.worker_id or job.status != JobStatus.RUNNING.value:
+            if job.worker_id != self.worker_id or job.status != JobStatus.RUNNING:
                 raise JobLost(f"job {job_id} is no longer run by {self.worker_id}")
             if stop is not None and stop.status == JobStatus.INTERRUPTED and job.cancel_requested:
                 # Cancelled as the worker was stopping: the operator's word wins, or the job
@@ -424,7 +422,7 @@ class JobRunner:
                     "some_listings_failed",
                     f"{job.listings_failed} of {job.listings_total} listings failed.",
                 )
-            job.status = status.value
+            job.status = status
             job.error_type = error_type
             job.error_message = message
             job.heartbeat_at = now
@@ -438,7 +436,7 @@ class JobRunner:
                 )
             outcome = JobOutcome(
                 job_id=job_id,
-                status=status.value,
+                status=status,
                 listings_completed=job.listings_completed,
                 listings_failed=job.listings_failed,
                 rows_written=job.rows_written,
@@ -482,8 +480,8 @@ def _skip_unfinished(session: Session, job_id: int) -> None:
         update(SyncJobListing)
         .where(
             SyncJobListing.job_id == job_id,
-            SyncJobListing.status.in_((ListingStatus.PENDING.value, ListingStatus.RUNNING.value)),
+            SyncJobListing.status.in_((ListingStatus.PENDING, ListingStatus.RUNNING)),
         )
-        .values(status=ListingStatus.SKIPPED.value)
+        .values(status=ListingStatus.SKIPPED)
         .execution_options(synchronize_session=False)
     )

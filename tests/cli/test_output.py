@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import get_type_hints
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from airbnb_tui.commands.output import (
     SCHEMAS,
-    AccountOut,
-    JobOut,
-    ListingProgressOut,
+    AccountRemoveOut,
+    AccountSaveOut,
+    AccountShowOut,
+    JobShowOut,
+    SyncedJobOut,
     format_duration,
     json_schema,
     render_fields,
     render_table,
 )
-from airbnb_tui.services.accounts import AccountView
-from airbnb_tui.services.jobs import JobView, ListingProgressView
+from airbnb_tui.db.views import AccountView, Job, ListingProgress
 from tests.cli.cli_helpers import run_main
+
+PUBLISHED_SCHEMAS = Path(__file__).with_name("json_schemas.json")
 
 TOP_LEVEL = {
     "accounts add": ["saved", "account", "validation"],
@@ -52,21 +55,23 @@ def test_every_command_with_json_has_a_schema() -> None:
     assert set(SCHEMAS) == set(TOP_LEVEL)
 
 
-def test_nested_models_mirror_the_service_views() -> None:
-    """Every field of the views the services hand out is in the JSON, with the same type, and
-    nothing else. (The models are written out rather than derived from the views so that the
-    documented schema cannot change by accident; this keeps the two copies in step.)"""
-    assert list(AccountOut.model_fields) == list(AccountView.__dataclass_fields__)
-    assert list(JobOut.model_fields) == list(JobView.__dataclass_fields__)
-    assert list(ListingProgressOut.model_fields) == list(ListingProgressView.__dataclass_fields__)
-    assert not any("cookie" in name for name in AccountOut.model_fields)
-    for model, view in [
-        (AccountOut, AccountView),
-        (JobOut, JobView),
-        (ListingProgressOut, ListingProgressView),
-    ]:
-        types = {name: field.annotation for name, field in model.model_fields.items()}
-        assert types == get_type_hints(view), model.__name__
+def test_nested_models_are_the_service_views() -> None:
+    """The documents nest the very views the services hand out, so every field of a view is
+    in the JSON, with its type, and nothing else; no view carries the cookie."""
+    assert AccountShowOut.model_fields["account"].annotation is AccountView
+    assert AccountRemoveOut.model_fields["account"].annotation is AccountView
+    assert AccountSaveOut.model_fields["account"].annotation == AccountView | None
+    assert JobShowOut.model_fields["job"].annotation is Job
+    assert JobShowOut.model_fields["listings"].annotation == list[ListingProgress]
+    assert SyncedJobOut.model_fields["job"].annotation is Job
+    assert not any("cookie" in name for name in AccountView.model_fields)
+
+
+def test_published_schemas_never_change() -> None:
+    """The schema of every --json document, as published: a change here breaks scripts that
+    validate what they read (fields may only be added, and then this file with them)."""
+    published = json.loads(PUBLISHED_SCHEMAS.read_text())
+    assert {command: json_schema(command) for command in SCHEMAS} == published
 
 
 def test_unknown_fields_are_rejected() -> None:
@@ -112,7 +117,7 @@ def test_render_fields_and_durations() -> None:
 def test_json_schema_prints_the_schema_each_command_keeps_to(command: str) -> None:
     outcome = run_main(["json-schema", *command.split()])
     assert outcome.code == 0, outcome
-    assert json.loads(outcome.stdout) == SCHEMAS[command].model_json_schema()
+    assert json.loads(outcome.stdout) == json_schema(command)
 
 
 def test_json_schema_of_a_command_without_json_output_is_bad_input() -> None:

@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from airbnb_tui.commands.progress import LiveView, LogView, render_live
-from airbnb_tui.services.jobs import JobProgress, JobView, ListingProgressView
+from airbnb_tui.db.views import Job, ListingProgress
+from airbnb_tui.services.jobs import JobProgress
 
 T0 = datetime(2025, 2, 5, 10, 0, tzinfo=UTC)
 
 
-def job(**fields: Any) -> JobView:
+def job(**fields: Any) -> Job:
     base: dict[str, Any] = {
         "job_id": 7,
         "account_id": "123",
@@ -39,10 +40,10 @@ def job(**fields: Any) -> JobView:
         "retry_of_job_id": None,
     }
     base.update(fields)
-    return JobView(**base)
+    return Job(**base)
 
 
-def listing(position: int, status: str, done: int = 0, **fields: Any) -> ListingProgressView:
+def listing(position: int, status: str, done: int = 0, **fields: Any) -> ListingProgress:
     base: dict[str, Any] = {
         "listing_id": str(100 + position),
         "listing_name": f"Home {position + 1}",
@@ -57,7 +58,7 @@ def listing(position: int, status: str, done: int = 0, **fields: Any) -> Listing
         "finished_at": None,
     }
     base.update(fields)
-    return ListingProgressView(**base)
+    return ListingProgress(**base)
 
 
 class Clock:
@@ -72,19 +73,19 @@ class Clock:
 def test_log_view_prints_state_changes_only() -> None:
     out = io.StringIO()
     view = LogView(out, clock=Clock())
-    queued = JobProgress(job(status="queued", listings_total=0, started_at=None), ())
-    start = JobProgress(
+    queued = JobProgress.of(job(status="queued", listings_total=0, started_at=None), ())
+    start = JobProgress.of(
         job(), (listing(0, "running", 2), listing(1, "pending"), listing(2, "pending"))
     )
-    ticking = JobProgress(job(), (listing(0, "running", 7), *start.listings[1:]))
+    ticking = JobProgress.of(job(), (listing(0, "running", 7), *start.listings[1:]))
     failed = listing(
         1, "failed", 4, error_type="server_error", error_message="ChartQuery: HTTP 503"
     )
-    later = JobProgress(
+    later = JobProgress.of(
         job(listings_completed=1, listings_failed=1, rows_written=30),
         (listing(0, "succeeded", 10), failed, listing(2, "running", 1)),
     )
-    done = JobProgress(
+    done = JobProgress.of(
         job(
             status="partial",
             listings_completed=2,
@@ -119,7 +120,7 @@ def test_log_view_notes_are_timestamped() -> None:
 
 
 def test_render_live_block() -> None:
-    snapshot = JobProgress(
+    snapshot = JobProgress.of(
         job(listings_completed=1, rows_written=30),
         (
             listing(0, "succeeded", 10),
@@ -138,7 +139,7 @@ def test_render_live_block() -> None:
 
 
 def test_render_live_ascii_and_width() -> None:
-    snapshot = JobProgress(
+    snapshot = JobProgress.of(
         job(), (listing(0, "failed", 3, error_type="timeout", error_message="x"),)
     )
     lines = render_live([snapshot], width=30, height=20, requests_per_minute=60, unicode=False)
@@ -154,7 +155,9 @@ def test_render_live_keeps_failed_and_running_listings_when_cut() -> None:
         listing(31, "running", 4),
         *(listing(i, "pending") for i in range(32, 60)),
     )
-    snapshot = JobProgress(job(listings_total=60, listings_completed=30, listings_failed=1), items)
+    snapshot = JobProgress.of(
+        job(listings_total=60, listings_completed=30, listings_failed=1), items
+    )
     lines = render_live([snapshot], width=120, height=10, requests_per_minute=600)
     assert len(lines) == 10
     body = lines[2:]
@@ -167,7 +170,7 @@ def test_render_live_keeps_failed_and_running_listings_when_cut() -> None:
 
 
 def test_render_live_finished_job_has_a_summary_line() -> None:
-    snapshot = JobProgress(
+    snapshot = JobProgress.of(
         job(
             status="succeeded",
             listings_total=1,
@@ -186,7 +189,7 @@ def test_render_live_finished_job_has_a_summary_line() -> None:
 def test_live_view_redraws_in_place() -> None:
     out = io.StringIO()
     view = LiveView(out, requests_per_minute=60, size=lambda: (100, 30), unicode=True)
-    first = JobProgress(job(), (listing(0, "running", 1), listing(1, "pending")))
+    first = JobProgress.of(job(), (listing(0, "running", 1), listing(1, "pending")))
     view.update([first])
     assert not out.getvalue().startswith("\x1b")
     drawn = out.getvalue().count("\n")

@@ -25,9 +25,9 @@ from textual.worker import Worker, WorkerState
 from airbnb_tui.airbnb.credentials import Credentials, parse_credentials
 from airbnb_tui.airbnb.errors import CredentialFormatError
 from airbnb_tui.db.models import CredentialStatus
+from airbnb_tui.db.views import AccountView
 from airbnb_tui.errors import NotFound, UserError
 from airbnb_tui.services import accounts as account_service
-from airbnb_tui.services.accounts import AccountView
 from airbnb_tui.services.validation import ValidationResult, Verdict, validate_credentials
 from airbnb_tui.ui.context import AppContext
 from airbnb_tui.ui.failures import describe_failure
@@ -378,7 +378,7 @@ class AccountFormScreen(ModalScreen[FormResult | None]):
             note = "it is not synced until you paste a cookie that works"
         else:
             note = "it syncs on schedule; press v to check it again later"
-        return FormResult(False, f"Saved {name} unverified ({status.value}): {note}.", saved)
+        return FormResult(False, f"Saved {name} unverified ({status}): {note}.", saved)
 
     def _save_details(self, label: str, user_agent: str, client_version: str) -> FormResult:
         assert self.account is not None

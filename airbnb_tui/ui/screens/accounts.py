@@ -16,15 +16,15 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header
 from textual.worker import Worker, WorkerState
 
-from airbnb_tui.db.models import CredentialStatus
+from airbnb_tui.db.models import CredentialStatus, JobStatus
+from airbnb_tui.db.views import AccountView
 from airbnb_tui.services import accounts as account_service
 from airbnb_tui.services import jobs as job_service
-from airbnb_tui.services.accounts import AccountView
+from airbnb_tui.services.jobs import JobProgress
 from airbnb_tui.services.overview import (
     ACCOUNTS_PAGE_SIZE,
     AccountRow,
     AccountsPage,
-    CurrentJob,
     accounts_page,
 )
 from airbnb_tui.services.validation import validate_credentials
@@ -52,11 +52,11 @@ SELECTION_ACTIONS = frozenset(
 
 Severity = Literal["information", "warning", "error"]
 
-_STATUS: dict[str, tuple[str, Tone]] = {
-    CredentialStatus.VALID.value: ("✓ valid", "good"),
-    CredentialStatus.UNCHECKED.value: ("? unchecked", "warn"),
-    CredentialStatus.REJECTED.value: ("✗ rejected", "bad"),
-    CredentialStatus.EXPIRED.value: ("✗ expired", "bad"),
+_STATUS: dict[CredentialStatus, tuple[str, Tone]] = {
+    CredentialStatus.VALID: ("✓ valid", "good"),
+    CredentialStatus.UNCHECKED: ("? unchecked", "warn"),
+    CredentialStatus.REJECTED: ("✗ rejected", "bad"),
+    CredentialStatus.EXPIRED: ("✗ expired", "bad"),
 }
 
 
@@ -267,10 +267,10 @@ class AccountsScreen(PolledScreen[AccountsPage]):
         }
 
     @staticmethod
-    def _job_cell(table: KeyedTable, current: CurrentJob | None) -> Text:
+    def _job_cell(table: KeyedTable, current: JobProgress | None) -> Text:
         if current is None:
             return table.cell("—", "muted")
-        if current.job.status == "queued":
+        if current.job.status == JobStatus.QUEUED:
             return table.cell("queued", "warn")
         fraction = current.fraction
         if fraction is None:

@@ -16,10 +16,12 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, ProgressBar
 from textual.worker import Worker, WorkerState
 
+from airbnb_tui.db.models import JobStatus, ListingStatus
+from airbnb_tui.db.views import Job, ListingProgress
 from airbnb_tui.errors import NotFound
 from airbnb_tui.services import accounts as account_service
 from airbnb_tui.services import jobs as job_service
-from airbnb_tui.services.jobs import JobProgress, JobView, ListingProgressView
+from airbnb_tui.services.jobs import JobProgress
 from airbnb_tui.sync.jobs import JobRequest
 from airbnb_tui.ui import humanize
 from airbnb_tui.ui.context import AppContext
@@ -34,12 +36,12 @@ LIVE_REFRESH_SECONDS = 0.5
 IDLE_REFRESH_SECONDS = 2.0
 ACTION_GROUP = "job-action"
 
-_LISTING_STATE: dict[str, tuple[str, Tone]] = {
-    "pending": ("· pending", "muted"),
-    "running": ("▶ running", "active"),
-    "succeeded": ("✓ done", "good"),
-    "failed": ("✗ failed", "bad"),
-    "skipped": ("- skipped", "muted"),
+_LISTING_STATE: dict[ListingStatus, tuple[str, Tone]] = {
+    ListingStatus.PENDING: ("· pending", "muted"),
+    ListingStatus.RUNNING: ("▶ running", "active"),
+    ListingStatus.SUCCEEDED: ("✓ done", "good"),
+    ListingStatus.FAILED: ("✗ failed", "bad"),
+    ListingStatus.SKIPPED: ("- skipped", "muted"),
 }
 
 
@@ -170,7 +172,7 @@ class JobScreen(PolledScreen[JobSnapshot]):
         account = job.account_id
         if snapshot.account_label:
             account = f"{snapshot.account_label} ({job.account_id})"
-        state = job.status
+        state: str = job.status
         if job.cancel_requested and job.is_active:
             state = f"{job.status}, cancelling"
         title = self.query_one("#job-title", TextLine)
@@ -199,7 +201,7 @@ class JobScreen(PolledScreen[JobSnapshot]):
         job = progress.job
         now = self.ctx.now()
         requests = f"{progress.requests_done}/{progress.requests_total} requests"
-        if job.status == "queued":
+        if job.status == JobStatus.QUEUED:
             return "queued: waiting for a worker"
         if job.is_active:
             eta = progress.eta_seconds(self.ctx.settings.requests_per_minute)
@@ -209,7 +211,7 @@ class JobScreen(PolledScreen[JobSnapshot]):
         finished = humanize.ago(job.finished_at, now, never="—")
         return f"{requests} · {job.status} {finished}"
 
-    def _cells(self, table: KeyedTable, item: ListingProgressView) -> Row:
+    def _cells(self, table: KeyedTable, item: ListingProgress) -> Row:
         text, tone = _LISTING_STATE.get(item.status, (item.status, "plain"))
         error = ""
         if item.error_type or item.error_message:
@@ -237,7 +239,9 @@ class JobScreen(PolledScreen[JobSnapshot]):
             if snapshot is None:
                 return None
             job = snapshot.progress.job
-            unfinished = any(item.status != "succeeded" for item in snapshot.progress.listings)
+            unfinished = any(
+                item.status != ListingStatus.SUCCEEDED for item in snapshot.progress.listings
+            )
             return (not job.is_active and unfinished) or None
         return True
 
@@ -266,7 +270,7 @@ class JobScreen(PolledScreen[JobSnapshot]):
             self.notify(describe_failure(self.ctx.settings, event.worker.error), severity="error")
         elif event.state == WorkerState.SUCCESS:
             result = event.worker.result
-            if isinstance(result, JobView):
+            if isinstance(result, Job):
                 self.notify(f"Cancel requested for job {result.job_id} ({result.status}).")
             elif isinstance(result, JobRequest):
                 self.notify(f"Retrying the failed listings as job {result.job_id}.")

@@ -13,10 +13,9 @@ from textual.widgets import DataTable, Footer, Header, Select
 from textual.worker import Worker, WorkerState
 
 from airbnb_tui.db.models import JobStatus
+from airbnb_tui.db.views import AccountView, Job
 from airbnb_tui.services import accounts as account_service
 from airbnb_tui.services import jobs as job_service
-from airbnb_tui.services.accounts import AccountView
-from airbnb_tui.services.jobs import JobView
 from airbnb_tui.ui import humanize
 from airbnb_tui.ui.context import AppContext
 from airbnb_tui.ui.failures import describe_failure
@@ -33,7 +32,7 @@ OPTIONS_GROUP = "jobs-accounts"
 
 @dataclass(frozen=True)
 class JobsPage:
-    jobs: tuple[JobView, ...]
+    jobs: tuple[Job, ...]
     has_more: bool
 
 
@@ -85,7 +84,7 @@ class JobsScreen(PolledScreen[JobsPage]):
     ) -> None:
         super().__init__(ctx, group="jobs-refresh", interval=REFRESH_SECONDS)
         self.account_id = account_id
-        self.status: str | None = None
+        self.status: JobStatus | None = None
         self.page_size = page_size
         self._page_starts: list[int | None] = [None]
         self._page: JobsPage | None = None
@@ -171,7 +170,7 @@ class JobsScreen(PolledScreen[JobsPage]):
         shown = f"page {number} · {count} job{'s' if count != 1 else ''}, newest first"
         return " · ".join([shown, *hints])
 
-    def _cells(self, table: KeyedTable, job: JobView, now: datetime) -> Row:
+    def _cells(self, table: KeyedTable, job: Job, now: datetime) -> Row:
         listings = f"{job.listings_completed}/{job.listings_total}"
         if job.listings_failed:
             listings += f" ✗{job.listings_failed}"
@@ -198,9 +197,10 @@ class JobsScreen(PolledScreen[JobsPage]):
                 return
             self.account_id = value
         elif event.select.id == "jobs-status":
-            if value == self.status:
+            status = None if value is None else JobStatus(value)
+            if status == self.status:
                 return
-            self.status = value
+            self.status = status
         else:
             return
         event.stop()

@@ -14,17 +14,19 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
+from airbnb_tui.db.models import JobStatus
+
 Tone = Literal["good", "bad", "warn", "muted", "active", "plain"]
 TONES: tuple[Tone, ...] = ("good", "bad", "warn", "muted", "active", "plain")
 
-JOB_STATUS_TONES: dict[str, Tone] = {
-    "queued": "warn",
-    "running": "active",
-    "succeeded": "good",
-    "partial": "warn",
-    "failed": "bad",
-    "interrupted": "warn",
-    "cancelled": "muted",
+JOB_STATUS_TONES: dict[JobStatus, Tone] = {
+    JobStatus.QUEUED: "warn",
+    JobStatus.RUNNING: "active",
+    JobStatus.SUCCEEDED: "good",
+    JobStatus.PARTIAL: "warn",
+    JobStatus.FAILED: "bad",
+    JobStatus.INTERRUPTED: "warn",
+    JobStatus.CANCELLED: "muted",
 }
 """The tone a sync job's status is drawn in, wherever a screen shows one."""
 
