@@ -22,6 +22,7 @@ from airbnb_tui.commands.schema import json_schema_cmd
 from airbnb_tui.commands.sync import sync_cmd
 from airbnb_tui.errors import UserError
 from airbnb_tui.exit_codes import ExitCode
+from airbnb_tui.hints import describe
 from airbnb_tui.logs import configure_logging, redact
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     except UserError as exc:
         if debug:
             _print_redacted_traceback()
-        click.echo(f"Error: {redact(exc.message)}", err=True)
+        click.echo(f"Error: {redact(describe(exc))}", err=True)
         sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -25,19 +25,12 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from airbnb_tui.config import Settings
-from airbnb_tui.errors import UserError
+from airbnb_tui.errors import CookiesLocked, KeyRotationRunning, SecretKeyError
 from airbnb_tui.locations import ensure_private_dir
 from airbnb_tui.logs import register_cookie_header, register_secret
 
 ENV_NAME = "AIRBNB_TUI_SECRET_KEY"
-REENTER_HINT = (
-    "if that key is lost, add each account's cookie again with "
-    "`airbnb-tui accounts update ACCOUNT_ID --cookie-file PATH`"
-)
-
-
-class SecretKeyError(UserError):
-    """The key that opens stored cookies is missing or is not the one they were sealed with."""
+FIXED_KEY_WRONG = "The stored cookies cannot be decrypted with this key."
 
 
 def _key_bytes(secret: str) -> bytes:
@@ -172,9 +165,7 @@ class KeyFiles:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise SecretKeyError(
-                    "Another `airbnb-tui db rotate-key` is running on this data dir; wait for it."
-                ) from None
+                raise KeyRotationRunning from None
             yield
         finally:
             os.close(fd)
@@ -215,14 +206,14 @@ def load_or_create_key(settings: Settings, *, create: bool = True) -> str:
     if key is not None:
         return key
     if not create:
-        raise SecretKeyError(_missing_message(settings.key_file))
+        raise CookiesLocked(_missing_reason(settings.key_file))
     return files.create()
 
 
-def _missing_message(path: Path) -> str:
+def _missing_reason(path: Path) -> str:
     return (
         f"No secret key: {path} does not exist and {ENV_NAME} is not set. Restore the key file "
-        f"from a backup or set {ENV_NAME} to the key the cookies were saved with; {REENTER_HINT}."
+        f"from a backup or set {ENV_NAME} to the key the cookies were saved with"
     )
 
 
@@ -273,18 +264,18 @@ class _SettingsKeys:
             self._signature = None
         return key
 
-    def missing_message(self) -> str:
-        return _missing_message(self.files.path)
+    def missing(self) -> CookiesLocked:
+        return CookiesLocked(_missing_reason(self.files.path))
 
-    def wrong_message(self) -> str:
+    def wrong_reason(self) -> str:
         if self.env_key is not None:
             return (
                 f"{ENV_NAME} does not open the stored cookies. Set it to the key they were saved "
-                f"with (or unset it to use {self.files.path}); {REENTER_HINT}."
+                f"with (or unset it to use {self.files.path})"
             )
         return (
             f"The key in {self.files.path} does not open the stored cookies. Restore the key "
-            f"file they were saved with (or set {ENV_NAME} to that key); {REENTER_HINT}."
+            f"file they were saved with (or set {ENV_NAME} to that key)"
         )
 
 
@@ -316,7 +307,7 @@ class CookieCipher:
         cipher._create = create
         cipher._cache = None
         if not create and not cipher._keys().fernets():
-            raise SecretKeyError(cipher._source.missing_message())
+            raise cipher._source.missing()
         return cipher
 
     def _keys(self) -> _KeySet:
@@ -341,7 +332,7 @@ class CookieCipher:
         if primary is None:
             assert self._source is not None
             if not self._create:
-                raise SecretKeyError(self._source.missing_message())
+                raise self._source.missing()
             self._source.create_primary()
             primary, _ = self._ciphers()
             assert primary is not None
@@ -351,11 +342,11 @@ class CookieCipher:
         _, every = self._ciphers()
         if every is None:
             assert self._source is not None
-            raise SecretKeyError(self._source.missing_message())
+            raise self._source.missing()
         try:
             plaintext = every.decrypt(token.encode()).decode()
         except (InvalidToken, ValueError, UnicodeError):
-            raise SecretKeyError(self._wrong_message()) from None
+            raise self._wrong_key() from None
         register_cookie_header(plaintext)
         return plaintext
 
@@ -367,15 +358,17 @@ class CookieCipher:
                 raise InvalidToken
             return every.rotate(token.encode()).decode()
         except (InvalidToken, ValueError):
-            raise SecretKeyError(
-                "A stored cookie cannot be decrypted with any known key; nothing was changed. "
-                f"{self._wrong_message()}"
-            ) from None
+            unchanged = (
+                "A stored cookie cannot be decrypted with any known key; nothing was changed."
+            )
+            if self._source is None:
+                raise SecretKeyError(f"{unchanged} {FIXED_KEY_WRONG}") from None
+            raise CookiesLocked(f"{unchanged} {self._source.wrong_reason()}") from None
 
-    def _wrong_message(self) -> str:
+    def _wrong_key(self) -> SecretKeyError:
         if self._source is not None:
-            return self._source.wrong_message()
-        return "The stored cookies cannot be decrypted with this key."
+            return CookiesLocked(self._source.wrong_reason())
+        return SecretKeyError(FIXED_KEY_WRONG)
 
     @property
     def primary_key_fingerprint(self) -> str | None:

@@ -21,6 +21,7 @@ from huey.consumer import Consumer
 from airbnb_tui.db.models import JobTrigger
 from airbnb_tui.errors import UserError
 from airbnb_tui.exit_codes import ExitCode
+from airbnb_tui.hints import describe
 from airbnb_tui.sync import jobs
 from airbnb_tui.sync.control import StopControl
 from worker import registry
@@ -176,7 +177,7 @@ def cli(
     except UserError as exc:
         if debug:
             raise
-        click.echo(f"Error: {exc.message}", err=True)
+        click.echo(f"Error: {describe(exc)}", err=True)
         sys.exit(int(exc.exit_code))
     sys.exit(code)
 

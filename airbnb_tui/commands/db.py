@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from airbnb_tui.commands.context import CliContext, pass_ctx
-from airbnb_tui.errors import UserError
+from airbnb_tui.errors import SecretKeyError, UserError
 
 if TYPE_CHECKING:
     from airbnb_tui.config import Settings
@@ -165,13 +165,7 @@ def rotate_key(settings: Settings, db: Database, new_key: str | None) -> Rotatio
     three files. A leftover ``secret.key.new`` means a rotation was interrupted: its key is
     reused, so running the command again finishes it.
     """
-    from airbnb_tui.secrets import (
-        CookieCipher,
-        KeyFiles,
-        SecretKeyError,
-        generate_key,
-        key_fingerprint,
-    )
+    from airbnb_tui.secrets import CookieCipher, KeyFiles, generate_key, key_fingerprint
 
     if settings.secret_key:
         if new_key is None:
@@ -237,7 +231,6 @@ def reencrypt_cookies(db: Database, cipher: CookieCipher) -> int:
     from sqlalchemy import select, text, update
 
     from airbnb_tui.db.models import Account
-    from airbnb_tui.secrets import SecretKeyError
 
     with db.write() as session:
         if not db.is_sqlite:  # SQLite's BEGIN IMMEDIATE already keeps other writers out

@@ -15,21 +15,9 @@ from alembic.script import ScriptDirectory
 from filelock import FileLock
 
 from airbnb_tui.db.engine import Database, sqlite_path
+from airbnb_tui.errors import SchemaOutOfDate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "migrations"
-
-
-class SchemaOutOfDate(Exception):
-    """The database schema is behind this version of airbnb-tui."""
-
-    def __init__(self, current: str | None, head: str) -> None:
-        self.current = current
-        self.head = head
-        where = f"at revision {current}" if current else "empty"
-        super().__init__(
-            f"The database schema is {where} but this version needs {head}; "
-            "run `airbnb-tui db upgrade` first."
-        )
 
 
 def alembic_config(url: str) -> Config:

@@ -6,8 +6,8 @@ from sqlalchemy.exc import OperationalError
 
 from airbnb_tui.config import Settings
 from airbnb_tui.db.engine import Database, sqlite_path
-from airbnb_tui.db.migrate import SchemaOutOfDate, ensure_schema
-from airbnb_tui.errors import DatabaseUnavailable, UserError
+from airbnb_tui.db.migrate import ensure_schema
+from airbnb_tui.errors import DatabaseUnavailable, SchemaOutOfDate
 from airbnb_tui.locations import ensure_private_dir, ensure_private_file
 
 
@@ -18,8 +18,8 @@ def prepare_data_dir(settings: Settings) -> None:
 def open_database(settings: Settings, *, migrate: bool = True) -> Database:
     """Open the configured database, bringing the embedded default up to date by itself.
 
-    Raises UserError (exit 2) when a non-default database is behind, naming the command that
-    fixes it, and DatabaseUnavailable when the server does not answer.
+    Raises SchemaOutOfDate (exit 2) when a non-default database is behind, and
+    DatabaseUnavailable when the server does not answer.
     """
     prepare_data_dir(settings)
     url = settings.effective_database_url
@@ -31,9 +31,9 @@ def open_database(settings: Settings, *, migrate: bool = True) -> Database:
         return db
     try:
         ensure_schema(db, auto_upgrade=settings.is_default_database)
-    except SchemaOutOfDate as exc:
+    except SchemaOutOfDate:
         db.dispose()
-        raise UserError(str(exc)) from exc
+        raise
     except OperationalError as exc:
         db.dispose()
         raise DatabaseUnavailable(

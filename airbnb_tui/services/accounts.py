@@ -18,7 +18,7 @@ from airbnb_tui.db.engine import Database
 from airbnb_tui.db.models import ACTIVE_JOB_STATUSES, Account, CredentialStatus, Listing, SyncJob
 from airbnb_tui.db.types import utcnow
 from airbnb_tui.db.views import AccountView
-from airbnb_tui.errors import NotFound, UserError
+from airbnb_tui.errors import AccountExists, AccountNotFound, UserError
 from airbnb_tui.secrets import CookieCipher
 
 ACCOUNT_ID_RE = re.compile(r"^[0-9]{1,32}$")
@@ -34,7 +34,7 @@ def check_account_id(account_id: str) -> str:
 def _get(session: Session, account_id: str) -> Account:
     account = session.get(Account, account_id)
     if account is None or account.deleted_at is not None:
-        raise NotFound(f"No account {account_id}; see `airbnb-tui accounts list`.")
+        raise AccountNotFound(account_id)
     return account
 
 
@@ -57,10 +57,7 @@ def add_account(
     with db.write() as session:
         account = session.get(Account, account_id)
         if account is not None and account.deleted_at is None:
-            raise UserError(
-                f"Account {account_id} already exists; use `airbnb-tui accounts update "
-                f"{account_id}` to change it."
-            )
+            raise AccountExists(account_id)
         if account is None:
             account = Account(account_id=account_id, created_at=now)
             session.add(account)

@@ -24,7 +24,7 @@ from sqlalchemy import Select, select
 
 from airbnb_tui.db.engine import Database
 from airbnb_tui.db.models import METRIC_TABLES, Account
-from airbnb_tui.errors import NotFound, UserError
+from airbnb_tui.errors import AccountNotFound, UserError
 
 BATCH_ROWS = 1000
 
@@ -88,7 +88,7 @@ def check_account(db: Database, account_id: str) -> None:
     """Raise NotFound unless the account exists (a removed account's metrics still export)."""
     with db.read() as session:
         if session.get(Account, account_id) is None:
-            raise NotFound(f"No account {account_id}; see `airbnb-tui accounts list`.")
+            raise AccountNotFound(account_id)
 
 
 def iter_rows(db: Database, request: ExportRequest) -> Iterator[tuple[Any, ...]]:

@@ -22,7 +22,7 @@ from airbnb_tui.db.models import (
     SyncJob,
 )
 from airbnb_tui.db.views import Job, ListingProgress
-from airbnb_tui.errors import NotFound
+from airbnb_tui.errors import JobNotFound
 from airbnb_tui.sync import jobs as job_store
 from airbnb_tui.sync.jobs import JobRequest
 
@@ -116,7 +116,7 @@ def get_job(db: Database, job_id: int) -> Job:
     with db.read() as session:
         job = session.get(SyncJob, job_id)
         if job is None:
-            raise NotFound(f"No job {job_id}; see `airbnb-tui jobs`.")
+            raise JobNotFound(job_id)
         return Job.model_validate(job)
 
 
@@ -124,7 +124,7 @@ def job_progress(db: Database, job_id: int) -> JobProgress:
     with db.read() as session:
         job = session.get(SyncJob, job_id)
         if job is None:
-            raise NotFound(f"No job {job_id}; see `airbnb-tui jobs`.")
+            raise JobNotFound(job_id)
         rows = session.scalars(queries.job_progress(job_id)).all()
         return JobProgress.of(
             Job.model_validate(job), [ListingProgress.model_validate(row) for row in rows]

@@ -31,21 +31,6 @@ class WorkerStatus:
     def running(self) -> bool:
         return bool(self.workers)
 
-    def describe(self) -> str:
-        if self.workers:
-            parts = [
-                f"pid {w.pid} on {w.host}, heartbeat {w.heartbeat_age:.0f}s ago"
-                for w in self.workers[:3]
-            ]
-            more = f" (+{len(self.workers) - 3} more)" if len(self.workers) > 3 else ""
-            return "worker running: " + "; ".join(parts) + more
-        if self.queued_jobs:
-            return (
-                f"{self.queued_jobs} job(s) queued but no worker is running; "
-                "start it with airbnb-worker"
-            )
-        return "no worker is running; start it with airbnb-worker"
-
 
 def worker_status(
     db: Database, *, stale_seconds: float, now: datetime | None = None

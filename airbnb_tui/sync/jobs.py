@@ -26,7 +26,7 @@ from airbnb_tui.db.models import (
     SyncJobListing,
 )
 from airbnb_tui.db.types import UTCDateTime, utcnow
-from airbnb_tui.errors import NotFound, UserError
+from airbnb_tui.errors import AccountNotFound, JobNotFound, UserError
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def request_sync(
         with db.write() as session:
             account = session.get(Account, account_id)
             if account is None or account.deleted_at is not None:
-                raise NotFound(f"No account {account_id}; see `airbnb-tui accounts list`.")
+                raise AccountNotFound(account_id)
             existing = active_job(session, account_id)
             if existing is not None:
                 return JobRequest(existing.job_id, False, existing.status)
@@ -198,7 +198,7 @@ def request_cancel(db: Database, job_id: int) -> SyncJob:
     with db.write() as session:
         job = session.get(SyncJob, job_id, with_for_update=True)
         if job is None:
-            raise NotFound(f"No job {job_id}; see `airbnb-tui jobs`.")
+            raise JobNotFound(job_id)
         if job.status in (JobStatus.QUEUED, JobStatus.INTERRUPTED):
             job.status = JobStatus.CANCELLED
             job.cancel_requested = True
@@ -223,7 +223,7 @@ def retry_failed(db: Database, job_id: int) -> JobRequest:
     with db.read() as session:
         job = session.get(SyncJob, job_id)
         if job is None:
-            raise NotFound(f"No job {job_id}; see `airbnb-tui jobs`.")
+            raise JobNotFound(job_id)
         if job.status in ACTIVE_JOB_STATUSES:
             raise UserError(f"Job {job_id} is still {job.status}; wait for it or cancel it.")
         rows = session.execute(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from airbnb_tui.config import Settings
 from airbnb_tui.errors import UserError
+from airbnb_tui.hints import describe
 from airbnb_tui.locations import ensure_private_dir
 from airbnb_tui.logs import redact
 
@@ -34,6 +35,6 @@ def write_crash_log(settings: Settings, error: BaseException) -> Path:
 def describe_failure(settings: Settings, error: BaseException) -> str:
     """One or two sentences for a failed background task."""
     if isinstance(error, UserError):
-        return error.message
+        return describe(error)
     path = write_crash_log(settings, error)
     return redact(f"Unexpected {type(error).__name__}: {error}. Details are in {path}.")

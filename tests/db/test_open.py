@@ -13,6 +13,7 @@ from airbnb_tui.db import migrate
 from airbnb_tui.db.open import open_database
 from airbnb_tui.errors import UserError
 from airbnb_tui.exit_codes import ExitCode
+from airbnb_tui.hints import describe
 
 
 def _mode(path: Path) -> int:
@@ -46,8 +47,8 @@ def test_explicit_database_behind_asks_for_db_upgrade(database_url: str, tmp_pat
     with pytest.raises(UserError) as info:
         open_database(settings)
     assert info.value.exit_code == ExitCode.BAD_INPUT
-    assert "airbnb-tui db upgrade" in info.value.message
-    assert "\n" not in info.value.message
+    assert "airbnb-tui db upgrade" in describe(info.value)
+    assert "\n" not in describe(info.value)
 
 
 def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:

@@ -12,8 +12,10 @@ from airbnb_tui.airbnb.credentials import parse_credentials
 from airbnb_tui.config import load_settings
 from airbnb_tui.db.engine import Database
 from airbnb_tui.db.models import CredentialStatus, JobTrigger
+from airbnb_tui.errors import SecretKeyError
+from airbnb_tui.hints import describe
 from airbnb_tui.sandbox import SandboxServer
-from airbnb_tui.secrets import CookieCipher, SecretKeyError
+from airbnb_tui.secrets import CookieCipher
 from airbnb_tui.services import accounts
 from airbnb_tui.sync import jobs
 from airbnb_tui.sync.runner import JobRunner
@@ -90,7 +92,7 @@ def test_missing_key_file_with_sealed_rows_names_the_fix(db: Database) -> None:
     cipher = CookieCipher.from_settings(settings)
     with pytest.raises(SecretKeyError) as caught:
         accounts.load_credentials(db, cipher, account_id)
-    assert caught.value.message == (
+    assert describe(caught.value) == (
         f"No secret key: {settings.key_file} does not exist and AIRBNB_TUI_SECRET_KEY is not set. "
         "Restore the key file from a backup or set AIRBNB_TUI_SECRET_KEY to the key the cookies "
         "were saved with; if that key is lost, add each account's cookie again with "
@@ -111,7 +113,7 @@ def test_wrong_environment_key_names_the_fix(db: Database, monkeypatch: pytest.M
     settings = load_settings()
     with pytest.raises(SecretKeyError) as caught:
         accounts.load_credentials(db, CookieCipher.from_settings(settings), account_id)
-    assert caught.value.message == (
+    assert describe(caught.value) == (
         "AIRBNB_TUI_SECRET_KEY does not open the stored cookies. Set it to the key they were "
         f"saved with (or unset it to use {settings.key_file}); if that key is lost, add each "
         "account's cookie again with `airbnb-tui accounts update ACCOUNT_ID --cookie-file PATH`."

@@ -18,7 +18,8 @@ from sqlalchemy import insert
 from airbnb_tui.db.engine import Database
 from airbnb_tui.db.migrate import upgrade
 from airbnb_tui.db.models import Account, ChartQuery, ChartSummary, ListOfMetrics
-from airbnb_tui.errors import NotFound, UserError
+from airbnb_tui.errors import AccountNotFound, UserError
+from airbnb_tui.hints import describe
 from airbnb_tui.services import export as export_service
 from airbnb_tui.services.export import (
     ExportFormat,
@@ -183,8 +184,9 @@ def test_empty_export_still_has_a_csv_header(metrics: Database) -> None:
 
 
 def test_unknown_account(metrics: Database) -> None:
-    with pytest.raises(NotFound, match="No account 9;"):
+    with pytest.raises(AccountNotFound) as caught:
         export_text(metrics, ExportRequest("9", "chart_query"), ExportFormat.CSV)
+    assert describe(caught.value) == "No account 9; see `airbnb-tui accounts list`."
 
 
 def test_bad_requests() -> None:

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Input, Label, Select
 from textual.worker import Worker, WorkerState
 
 from airbnb_tui.errors import UserError
+from airbnb_tui.hints import describe
 from airbnb_tui.services import metrics as metrics_service
 from airbnb_tui.services.metrics import ListingMetrics, ListingOption
 from airbnb_tui.ui.context import AppContext
@@ -165,7 +166,7 @@ class MetricsScreen(Screen[None]):
             end = _parse_date(self.query_one("#metrics-end", Input).value, "end")
             metrics_service.check_range(start, end)
         except UserError as exc:
-            self._note(exc.message, error=True)
+            self._note(describe(exc), error=True)
             return
         self.start, self.end = start, end
         self._reload()

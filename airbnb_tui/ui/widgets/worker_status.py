@@ -13,6 +13,22 @@ from airbnb_tui.ui.widgets.text_line import TextLine
 REFRESH_SECONDS = 2.0
 
 
+def describe(status: WorkerStatus) -> str:
+    if status.workers:
+        parts = [
+            f"pid {w.pid} on {w.host}, heartbeat {w.heartbeat_age:.0f}s ago"
+            for w in status.workers[:3]
+        ]
+        more = f" (+{len(status.workers) - 3} more)" if len(status.workers) > 3 else ""
+        return "worker running: " + "; ".join(parts) + more
+    if status.queued_jobs:
+        return (
+            f"{status.queued_jobs} job(s) queued but no worker is running; "
+            "start it with airbnb-worker"
+        )
+    return "no worker is running; start it with airbnb-worker"
+
+
 class WorkerStatusLine(TextLine):
     """One line from the ``workers`` heartbeats, refreshed every two seconds in a thread."""
 
@@ -40,7 +56,7 @@ class WorkerStatusLine(TextLine):
         )
 
     def _apply(self, status: WorkerStatus) -> None:
-        self.show(status.describe())
+        self.show(describe(status))
         self.set_class(status.running, "-running")
         self.set_class(not status.running, "-stopped")
 
