@@ -13,11 +13,12 @@ from airbnb_tui.airbnb.operations import DEFAULT_CHART_METRICS, DEFAULT_LIST_OF_
 from airbnb_tui.config import Settings, load_settings
 from airbnb_tui.db.engine import Database
 from airbnb_tui.db.models import CredentialStatus, JobTrigger
+from airbnb_tui.db.views import Job
 from airbnb_tui.sandbox import SandboxAccount
 from airbnb_tui.secrets import CookieCipher
 from airbnb_tui.services import accounts
 from airbnb_tui.sync import jobs
-from airbnb_tui.sync.runner import JobOutcome, JobRunner
+from airbnb_tui.sync.runner import JobRunner
 from airbnb_tui.sync.windows import SyncRange, plan, requests_per_listing
 
 SECRET = "benchmark-secret"
@@ -77,7 +78,7 @@ def run_sync(
     *,
     limiter: RateGate | None = None,
     worker_id: str = "benchmark",
-) -> JobOutcome:
+) -> Job:
     """Queue a sync of the account and run it here, as a worker thread would."""
     job_id = jobs.request_sync(db, account_id, trigger=JobTrigger.CLI).job_id
     runner = JobRunner(

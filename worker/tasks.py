@@ -17,7 +17,7 @@ from airbnb_tui.db.engine import Database
 from airbnb_tui.db.models import JobTrigger
 from airbnb_tui.db.types import utcnow
 from airbnb_tui.sync import jobs, schedule
-from airbnb_tui.sync.runner import JobOutcome, JobRunner
+from airbnb_tui.sync.runner import JobRunner
 from worker.queue import make_huey
 
 log = logging.getLogger(__name__)
@@ -67,8 +67,8 @@ class Queue:
 
 def run_sync_job(job_id: int) -> dict[str, Any] | None:
     runtime = _require_runtime()
-    outcome: JobOutcome | None = runtime.runner.run(job_id)
-    return None if outcome is None else outcome.__dict__
+    job = runtime.runner.run(job_id)
+    return None if job is None else job.model_dump(mode="json")
 
 
 def periodic_tick() -> None:

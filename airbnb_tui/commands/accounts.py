@@ -186,6 +186,17 @@ def validation_out(result: ValidationResult) -> ValidationOut:
     )
 
 
+def account_out(view: AccountView) -> AccountView:
+    """The account as the CLI reports it: an expired cookie's message says how to renew it."""
+    message = view.credential_message
+    if view.credential_status != CredentialStatus.EXPIRED or message is None:
+        return view
+    renew = f"Update the cookie with `airbnb-tui accounts update {view.account_id}`."
+    if message.endswith(renew):  # recorded so by versions before the worker stopped saying it
+        return view
+    return view.model_copy(update={"credential_message": f"{message} {renew}"})
+
+
 def _report_save(
     view: AccountView | None, result: ValidationResult | None, *, as_json: bool
 ) -> AccountView:
@@ -195,7 +206,7 @@ def _report_save(
         emit_json(
             AccountSaveOut(
                 saved=view is not None,
-                account=view if view else None,
+                account=account_out(view) if view else None,
                 validation=validation_out(result) if result else None,
             )
         )
@@ -332,7 +343,7 @@ def list_cmd(ctx: CliContext, as_json: bool) -> None:
     """
     views = list(all_accounts(ctx.database()))
     if as_json:
-        emit_json(AccountListOut(accounts=views))
+        emit_json(AccountListOut(accounts=[account_out(v) for v in views]))
         return
     if not views:
         click.echo("No accounts yet; add one with `airbnb-tui accounts add --cookie-file PATH`.")
@@ -386,7 +397,7 @@ def show_cmd(ctx: CliContext, account_id: str, as_json: bool) -> None:
     db = ctx.database()
     view = account_service.get_account(db, account_id)
     if as_json:
-        emit_json(AccountShowOut(account=view))
+        emit_json(AccountShowOut(account=account_out(view)))
         return
     last = list_jobs(db, account_id=account_id, limit=1)
     last_job = (
@@ -403,7 +414,7 @@ def show_cmd(ctx: CliContext, account_id: str, as_json: bool) -> None:
                 ("active", view.is_active),
                 ("credentials", view.credential_status),
                 ("checked", view.credential_checked_at),
-                ("message", view.credential_message),
+                ("message", account_out(view).credential_message),
                 ("listings", view.listing_count),
                 ("last sync", view.last_sync_at),
                 ("last job", last_job),
@@ -530,7 +541,9 @@ def validate_cmd(ctx: CliContext, account_id: str, as_json: bool) -> None:
     db = ctx.database()
     account_service.get_account(db, account_id)
     cipher = CookieCipher.from_settings(ctx.settings, create=False)
-    credentials = account_service.load_credentials(db, cipher, account_id)
+    from airbnb_tui.sync.accounts import load_credentials
+
+    credentials = load_credentials(db, cipher, account_id)
     result = run_validation(ctx, account_id, credentials)
     status = result.credential_status
     if status is not None:
@@ -548,7 +561,7 @@ def validate_cmd(ctx: CliContext, account_id: str, as_json: bool) -> None:
         emit_json(
             AccountValidateOut(
                 stored=status is not None,
-                account=view,
+                account=account_out(view),
                 validation=validation_out(result),
             )
         )
@@ -576,7 +589,7 @@ def enable_cmd(ctx: CliContext, account_id: str, as_json: bool) -> None:
     """
     view = account_service.set_active(ctx.database(), check_account_id(account_id), True)
     if as_json:
-        emit_json(AccountShowOut(account=view))
+        emit_json(AccountShowOut(account=account_out(view)))
         return
     click.echo(f"Enabled {_describe(view)}: the daily schedule syncs it again.")
 
@@ -595,7 +608,7 @@ def disable_cmd(ctx: CliContext, account_id: str, as_json: bool) -> None:
     account_id = check_account_id(account_id)
     view = account_service.set_active(ctx.database(), account_id, False)
     if as_json:
-        emit_json(AccountShowOut(account=view))
+        emit_json(AccountShowOut(account=account_out(view)))
         return
     click.echo(
         f"Disabled {_describe(view)}: the daily schedule skips it until "
@@ -632,13 +645,13 @@ def remove_cmd(ctx: CliContext, account_id: str, yes: bool, as_json: bool) -> No
             default=False,
         ):
             if as_json:
-                emit_json(AccountRemoveOut(removed=False, account=view))
+                emit_json(AccountRemoveOut(removed=False, account=account_out(view)))
             else:
                 click.echo(f"Kept {_describe(view)}.")
             return
     view = account_service.remove_account(db, account_id)
     if as_json:
-        emit_json(AccountRemoveOut(removed=True, account=view))
+        emit_json(AccountRemoveOut(removed=True, account=account_out(view)))
         return
     click.echo(
         f"Removed {_describe(view)}: its cookie is deleted and queued jobs cancelled; synced "

@@ -1,25 +1,24 @@
 """Accounts: add, list, update, enable/disable, remove, and their stored credentials.
 
-Views handed to the UI and CLI never carry the cookie; only ``load_credentials`` opens it, for
-the client that sends it to Airbnb.
+Views handed to the UI and CLI never carry the cookie; only the sync engine opens it
+(``airbnb_tui.sync.accounts.load_credentials``), for the client that sends it to Airbnb.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
-from airbnb_tui.airbnb.credentials import Credentials, parse_credentials
+from airbnb_tui.airbnb.credentials import Credentials
 from airbnb_tui.db.engine import Database
-from airbnb_tui.db.models import ACTIVE_JOB_STATUSES, Account, CredentialStatus, Listing, SyncJob
+from airbnb_tui.db.models import ACTIVE_JOB_STATUSES, Account, CredentialStatus, SyncJob
 from airbnb_tui.db.types import utcnow
 from airbnb_tui.db.views import AccountView
-from airbnb_tui.errors import AccountExists, AccountNotFound, UserError
+from airbnb_tui.errors import AccountExists, UserError
 from airbnb_tui.secrets import CookieCipher
+from airbnb_tui.sync.accounts import live_account
+from airbnb_tui.sync.jobs import request_cancel
 
 ACCOUNT_ID_RE = re.compile(r"^[0-9]{1,32}$")
 
@@ -29,13 +28,6 @@ def check_account_id(account_id: str) -> str:
     if not ACCOUNT_ID_RE.match(account_id):
         raise UserError(f"{account_id!r} is not an Airbnb account id (digits only).")
     return account_id
-
-
-def _get(session: Session, account_id: str) -> Account:
-    account = session.get(Account, account_id)
-    if account is None or account.deleted_at is not None:
-        raise AccountNotFound(account_id)
-    return account
 
 
 def add_account(
@@ -91,7 +83,7 @@ def update_account(
 ) -> AccountView:
     """Change an account. New credentials reset a rejected/expired status (unless given)."""
     with db.write() as session:
-        account = _get(session, account_id)
+        account = live_account(session, account_id)
         if label is not None:
             account.label = label or None
         if customer_id is not None:
@@ -120,7 +112,7 @@ def set_client_details(
     db: Database, account_id: str, *, user_agent: str | None, x_client_version: str | None
 ) -> AccountView:
     with db.write() as session:
-        account = _get(session, account_id)
+        account = live_account(session, account_id)
         if user_agent is not None:
             account.user_agent = user_agent or None
         if x_client_version is not None:
@@ -131,7 +123,7 @@ def set_client_details(
 
 def set_active(db: Database, account_id: str, active: bool) -> AccountView:
     with db.write() as session:
-        account = _get(session, account_id)
+        account = live_account(session, account_id)
         account.is_active = active
         account.updated_at = utcnow()
         return AccountView.model_validate(account)
@@ -139,10 +131,8 @@ def set_active(db: Database, account_id: str, active: bool) -> AccountView:
 
 def remove_account(db: Database, account_id: str) -> AccountView:
     """Remove an account: its cookie is wiped, its synced metrics stay, queued jobs cancel."""
-    from airbnb_tui.sync.jobs import request_cancel
-
     with db.read() as session:
-        _get(session, account_id)
+        live_account(session, account_id)
         active_ids = list(
             session.scalars(
                 select(SyncJob.job_id).where(
@@ -154,7 +144,7 @@ def remove_account(db: Database, account_id: str) -> AccountView:
     for job_id in active_ids:
         request_cancel(db, job_id)
     with db.write() as session:
-        account = _get(session, account_id)
+        account = live_account(session, account_id)
         account.deleted_at = utcnow()
         account.is_active = False
         account.cookie_encrypted = ""
@@ -164,7 +154,7 @@ def remove_account(db: Database, account_id: str) -> AccountView:
 
 def get_account(db: Database, account_id: str) -> AccountView:
     with db.read() as session:
-        return AccountView.model_validate(_get(session, account_id))
+        return AccountView.model_validate(live_account(session, account_id))
 
 
 def list_accounts(
@@ -184,88 +174,3 @@ def list_accounts(
 def count_accounts(db: Database) -> int:
     with db.read() as session:
         return int(session.scalar(select(func.count()).where(Account.deleted_at.is_(None))) or 0)
-
-
-def load_credentials(db: Database, cipher: CookieCipher, account_id: str) -> Credentials:
-    """Open an account's stored cookie for the client (raises SecretKeyError on a wrong key)."""
-    with db.read() as session:
-        account = _get(session, account_id)
-        sealed = account.cookie_encrypted
-        user_agent = account.user_agent
-        client_version = account.x_client_version
-    if not sealed:
-        raise UserError(f"Account {account_id} has no stored cookie; add it again.")
-    creds = parse_credentials(cipher.decrypt(sealed))
-    return dataclasses.replace(creds, user_agent=user_agent, x_client_version=client_version)
-
-
-def store_rotated_credentials(
-    db: Database, cipher: CookieCipher, account_id: str, credentials: Credentials
-) -> None:
-    """Keep the newest auth cookies Airbnb handed back (Set-Cookie), without other changes."""
-    sealed = cipher.encrypt(credentials.cookie_header())
-    with db.write() as session:
-        session.execute(
-            update(Account)
-            .where(Account.account_id == account_id)
-            .values(cookie_encrypted=sealed, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-
-
-def mark_credentials(
-    db: Database,
-    account_id: str,
-    status: CredentialStatus,
-    message: str | None = None,
-    *,
-    listing_count: int | None = None,
-) -> None:
-    values: dict[str, object] = {
-        "credential_status": status,
-        "credential_message": message,
-        "credential_checked_at": utcnow(),
-        "updated_at": utcnow(),
-    }
-    if listing_count is not None:
-        values["listing_count"] = listing_count
-    with db.write() as session:
-        session.execute(
-            update(Account)
-            .where(Account.account_id == account_id)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-
-
-def refresh_listings(
-    db: Database, account_id: str, listings: Sequence[tuple[str, str | None, str | None]]
-) -> None:
-    """Record the listings discovery found: (listing_id, internal_name, listing_name)."""
-    from airbnb_tui.db.upsert import upsert
-
-    now = utcnow()
-    rows = [
-        {
-            "account_id": account_id,
-            "listing_id": listing_id,
-            "internal_name": internal,
-            "listing_name": name,
-            "first_seen_at": now,
-            "last_seen_at": now,
-        }
-        for listing_id, internal, name in listings
-    ]
-    with db.write() as session:
-        upsert(
-            session,
-            Listing.__table__,  # type: ignore[arg-type]
-            rows,
-            update_columns=["internal_name", "listing_name", "last_seen_at"],
-        )
-        session.execute(
-            update(Account)
-            .where(Account.account_id == account_id)
-            .values(listing_count=len(rows))
-            .execution_options(synchronize_session=False)
-        )

@@ -20,13 +20,15 @@ log = logging.getLogger(__name__)
 
 
 class JobHeartbeat(threading.Thread):
+    """Beats for one job. ``abort`` is set when the job must stop mid-listing (a cancel, or the
+    worker's grace period ran out); ``cancelled`` says which of the two it was."""
+
     def __init__(
         self,
         db: Database,
         job_id: int,
         worker_id: str,
         control: StopControl,
-        job_abort: threading.Event,
         *,
         interval: float,
     ) -> None:
@@ -35,7 +37,7 @@ class JobHeartbeat(threading.Thread):
         self.job_id = job_id
         self.worker_id = worker_id
         self.control = control
-        self.job_abort = job_abort
+        self.abort = threading.Event()
         self.interval = interval
         self.cancelled = threading.Event()
         self._done = threading.Event()
@@ -45,7 +47,7 @@ class JobHeartbeat(threading.Thread):
         elapsed = self.interval  # beat at once
         while not self._done.is_set():
             if self.control.abort.is_set():
-                self.job_abort.set()
+                self.abort.set()
             if elapsed >= self.interval:
                 elapsed = 0.0
                 try:
@@ -75,7 +77,7 @@ class JobHeartbeat(threading.Thread):
             )
         if cancel:
             self.cancelled.set()
-            self.job_abort.set()
+            self.abort.set()
 
     def stop(self) -> None:
         self._done.set()

@@ -27,6 +27,7 @@ from airbnb_tui.db.models import (
 )
 from airbnb_tui.db.types import UTCDateTime, utcnow
 from airbnb_tui.errors import AccountNotFound, JobNotFound, UserError
+from airbnb_tui.sync.repository import skip_unfinished
 
 
 @dataclass(frozen=True)
@@ -203,19 +204,12 @@ def request_cancel(db: Database, job_id: int) -> SyncJob:
             job.status = JobStatus.CANCELLED
             job.cancel_requested = True
             job.finished_at = utcnow()
-            _skip_pending(session, job_id)
+            skip_unfinished(session, job_id)
         elif job.status == JobStatus.RUNNING:
             job.cancel_requested = True
         elif job.status != JobStatus.CANCELLED:
             raise UserError(f"Job {job_id} already finished ({job.status}); nothing to cancel.")
         return job
-
-
-def is_cancel_requested(db: Database, job_id: int) -> bool:
-    with db.read() as session:
-        return bool(
-            session.scalar(select(SyncJob.cancel_requested).where(SyncJob.job_id == job_id))
-        )
 
 
 def retry_failed(db: Database, job_id: int) -> JobRequest:
@@ -257,18 +251,6 @@ def retry_failed(db: Database, job_id: int) -> JobRequest:
                 .execution_options(synchronize_session=False)
             )
     return request
-
-
-def _skip_pending(session: Session, job_id: int) -> None:
-    session.execute(
-        update(SyncJobListing)
-        .where(
-            SyncJobListing.job_id == job_id,
-            SyncJobListing.status.in_((ListingStatus.PENDING, ListingStatus.RUNNING)),
-        )
-        .values(status=ListingStatus.SKIPPED)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def take_back(db: Database, *, stale_seconds: float, now: datetime | None = None) -> list[int]:

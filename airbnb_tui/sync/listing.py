@@ -1,4 +1,5 @@
-"""Fetching one listing: every window and metric, merged into the rows of its three tables.
+"""Running one listing of a job: every window and metric fetched, merged into the rows of its
+three tables, then stored together with the listing's final state.
 
 Rows are gathered in memory for ONE listing only (a few hundred rows), then committed together;
 memory therefore does not grow with the number of listings in a job.
@@ -7,15 +8,23 @@ memory therefore does not grow with the number of listings in a job.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from airbnb_tui.airbnb.client import AirbnbClient
+from airbnb_tui.airbnb.errors import Aborted, AirbnbError, CredentialsRejected
 from airbnb_tui.airbnb.operations import MetricQuery
+from airbnb_tui.db.engine import Database
+from airbnb_tui.db.models import METRIC_TABLES, ListingStatus
 from airbnb_tui.db.types import utcnow
+from airbnb_tui.sync.planner import SyncPlan
+from airbnb_tui.sync.progress import ListingRecorder
 from airbnb_tui.sync.windows import SyncRange, chart_windows, list_of_metrics_windows
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -88,8 +97,6 @@ def _merge_extra(row: dict[str, Any], extra: dict[str, Any]) -> None:
 
 
 def _columns(table: str) -> tuple[str, ...]:
-    from airbnb_tui.db.models import METRIC_TABLES
-
     return tuple(c.name for c in METRIC_TABLES[table].__table__.columns)
 
 
@@ -106,3 +113,57 @@ def _complete(rows: Any, base: dict[str, Any], columns: Sequence[str]) -> list[d
         full.update(row)
         out.append(full)
     return out
+
+
+class ListingRunner:
+    """Runs a job's listings one at a time through ``client``, each in its own transaction.
+
+    A listing Airbnb fails is recorded as failed and the job goes on. Rejected credentials are
+    recorded on the listing and raised: they stop the job. A wait cut short (the job is
+    stopping) rolls the listing back to pending, nothing of it stored, and raises Aborted.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        client: AirbnbClient,
+        plan: SyncPlan,
+        *,
+        job_id: int,
+        account_id: str,
+        worker_id: str,
+    ) -> None:
+        self.db = db
+        self.client = client
+        self.plan = plan
+        self.job_id = job_id
+        self.account_id = account_id
+        self.worker_id = worker_id
+
+    def run(self, listing_id: str, internal_name: str | None) -> bool:
+        """Fetch and store one listing; True when stored, False when it failed."""
+        recorder = ListingRecorder(self.db, self.job_id, listing_id, self.worker_id)
+        recorder.start()
+        try:
+            fetched = fetch_listing(
+                self.client,
+                self.account_id,
+                listing_id,
+                internal_name,
+                self.plan.sync_range,
+                self.plan.chart_metrics,
+                self.plan.lom_metrics,
+                on_request=recorder.tick,
+            )
+        except Aborted:
+            recorder.roll_back(ListingStatus.PENDING)
+            raise
+        except CredentialsRejected as exc:
+            recorder.commit_failure(exc.kind, exc.message)
+            raise
+        except AirbnbError as exc:
+            log.warning("listing %s failed: %s", listing_id, exc.kind)
+            recorder.commit_failure(exc.kind, exc.message)
+            return False
+        recorder.commit_success(fetched.chart_rows, fetched.summary_rows, fetched.lom_rows)
+        return True

@@ -23,12 +23,13 @@ from airbnb_tui.db.models import Account
 from airbnb_tui.sandbox import Fault, SandboxAccount, SandboxServer
 from airbnb_tui.secrets import CookieCipher
 from airbnb_tui.services import accounts as account_service
+from airbnb_tui.sync import accounts as credential_store
 from tests.cli.cli_helpers import Run, account_rows
 
 
 def stored_cookie(db: Database, account_id: str) -> str:
     cipher = CookieCipher.from_settings(load_settings(), create=False)
-    return account_service.load_credentials(db, cipher, account_id).cookie_header()
+    return credential_store.load_credentials(db, cipher, account_id).cookie_header()
 
 
 def names(account: SandboxAccount) -> str:
@@ -461,7 +462,7 @@ def test_update_with_new_cookie_validates_and_clears_expired(
 ) -> None:
     from airbnb_tui.db.models import CredentialStatus
 
-    account_service.mark_credentials(app_db, existing_account, CredentialStatus.EXPIRED, "dead")
+    credential_store.mark_credentials(app_db, existing_account, CredentialStatus.EXPIRED, "dead")
     result = run(["accounts", "update", existing_account, "--cookie-file", str(cookie_file)])
     assert result.code == 0, result
     assert result.stdout.startswith(

@@ -17,6 +17,7 @@ from airbnb_tui.hints import describe
 from airbnb_tui.sandbox import SandboxServer
 from airbnb_tui.secrets import CookieCipher
 from airbnb_tui.services import accounts
+from airbnb_tui.sync import accounts as credential_store
 from airbnb_tui.sync import jobs
 from airbnb_tui.sync.runner import JobRunner
 from tests.cli.cli_helpers import run_main
@@ -66,7 +67,7 @@ def test_cookies_are_stored_sealed_and_open_again(db: Database) -> None:
     # A fresh cipher (another process) opens it with the key file created on first use.
     assert settings.key_file.exists()
     again = CookieCipher.from_settings(load_settings(), create=False)
-    assert accounts.load_credentials(db, again, account_id).cookie_header() == (
+    assert credential_store.load_credentials(db, again, account_id).cookie_header() == (
         ACCOUNT.cookie_header()
     )
 
@@ -91,7 +92,7 @@ def test_missing_key_file_with_sealed_rows_names_the_fix(db: Database) -> None:
 
     cipher = CookieCipher.from_settings(settings)
     with pytest.raises(SecretKeyError) as caught:
-        accounts.load_credentials(db, cipher, account_id)
+        credential_store.load_credentials(db, cipher, account_id)
     assert describe(caught.value) == (
         f"No secret key: {settings.key_file} does not exist and AIRBNB_TUI_SECRET_KEY is not set. "
         "Restore the key file from a backup or set AIRBNB_TUI_SECRET_KEY to the key the cookies "
@@ -102,7 +103,7 @@ def test_missing_key_file_with_sealed_rows_names_the_fix(db: Database) -> None:
     assert _raw_cookie(db, account_id) == sealed  # nothing emptied
 
     settings.key_file.write_text(key)  # restored from a backup: everything opens again
-    assert accounts.load_credentials(db, cipher, account_id).cookie_header() == (
+    assert credential_store.load_credentials(db, cipher, account_id).cookie_header() == (
         ACCOUNT.cookie_header()
     )
 
@@ -112,7 +113,7 @@ def test_wrong_environment_key_names_the_fix(db: Database, monkeypatch: pytest.M
     monkeypatch.setenv("AIRBNB_TUI_SECRET_KEY", "not-the-key-the-cookies-were-sealed-with")
     settings = load_settings()
     with pytest.raises(SecretKeyError) as caught:
-        accounts.load_credentials(db, CookieCipher.from_settings(settings), account_id)
+        credential_store.load_credentials(db, CookieCipher.from_settings(settings), account_id)
     assert describe(caught.value) == (
         "AIRBNB_TUI_SECRET_KEY does not open the stored cookies. Set it to the key they were "
         f"saved with (or unset it to use {settings.key_file}); if that key is lost, add each "
@@ -125,7 +126,7 @@ def test_wrong_key_file_names_the_fix(db: Database) -> None:
     account_id = _add(db, CookieCipher.from_settings(settings))
     settings.key_file.write_text("some-other-key-entirely\n")
     with pytest.raises(SecretKeyError, match=r"^The key in .*secret\.key does not open"):
-        accounts.load_credentials(db, CookieCipher.from_settings(settings), account_id)
+        credential_store.load_credentials(db, CookieCipher.from_settings(settings), account_id)
 
 
 def test_a_sync_without_the_key_fails_the_job_with_the_fix(db: Database, tmp_path: Path) -> None:

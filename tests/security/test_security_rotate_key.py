@@ -21,6 +21,7 @@ from airbnb_tui.db.models import Account, CredentialStatus
 from airbnb_tui.db.open import open_database
 from airbnb_tui.secrets import CookieCipher, KeyFiles, SecretKeyError, key_fingerprint
 from airbnb_tui.services import accounts
+from airbnb_tui.sync import accounts as credential_store
 from tests.cli.cli_helpers import run_main
 from tests.security.leaks import sentinel_accounts
 
@@ -50,7 +51,7 @@ def _sealed(db: Database) -> dict[str, str]:
 
 def _assert_all_open(db: Database, cipher: CookieCipher) -> None:
     for account in ACCOUNTS:
-        opened = accounts.load_credentials(db, cipher, account.account_id)
+        opened = credential_store.load_credentials(db, cipher, account.account_id)
         assert opened.cookie_header() == account.cookie_header()
 
 
@@ -174,7 +175,7 @@ def test_with_the_key_in_the_environment(
     )
     assert sorted(p.name for p in settings.data_dir.glob("secret.key*")) == []
     with pytest.raises(SecretKeyError, match="AIRBNB_TUI_SECRET_KEY does not open"):
-        accounts.load_credentials(
+        credential_store.load_credentials(
             app_db, CookieCipher.from_settings(load_settings()), ACCOUNTS[0].account_id
         )
     monkeypatch.setenv("AIRBNB_TUI_SECRET_KEY", new_key)

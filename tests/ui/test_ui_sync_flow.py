@@ -16,11 +16,12 @@ from airbnb_tui.airbnb.rate_limit import make_rate_limiter
 from airbnb_tui.config import Settings
 from airbnb_tui.db.engine import Database
 from airbnb_tui.db.models import CredentialStatus
+from airbnb_tui.db.views import Job
 from airbnb_tui.sandbox import Fault, SandboxServer
 from airbnb_tui.secrets import CookieCipher
 from airbnb_tui.services import accounts as account_service
 from airbnb_tui.services import jobs as job_service
-from airbnb_tui.sync.runner import JobOutcome, JobRunner
+from airbnb_tui.sync.runner import JobRunner
 from airbnb_tui.ui.app import AirbnbTuiApp
 from airbnb_tui.ui.screens.accounts import AccountsScreen
 from airbnb_tui.ui.screens.job import JobScreen
@@ -64,7 +65,7 @@ class InProcessWorker:
             today=lambda: TODAY,
             pause=lambda _event: None,
         )
-        self.outcome: JobOutcome | None = None
+        self.outcome: Job | None = None
         self._thread: threading.Thread | None = None
 
     def start(self, job_id: int) -> None:
@@ -74,7 +75,7 @@ class InProcessWorker:
         self._thread = threading.Thread(target=run, name=f"test-job-{job_id}", daemon=True)
         self._thread.start()
 
-    def join(self) -> JobOutcome:
+    def join(self) -> Job:
         assert self._thread is not None
         self._thread.join(timeout=30)
         assert self.outcome is not None

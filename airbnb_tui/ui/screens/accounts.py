@@ -28,6 +28,7 @@ from airbnb_tui.services.overview import (
     accounts_page,
 )
 from airbnb_tui.services.validation import validate_credentials
+from airbnb_tui.sync import accounts as credential_store
 from airbnb_tui.sync.schedule import next_slot
 from airbnb_tui.ui import humanize
 from airbnb_tui.ui.context import AppContext
@@ -443,7 +444,8 @@ class AccountsScreen(PolledScreen[AccountsPage]):
         return Outcome(f"Queued {queued} sync{'s' if queued != 1 else ''}{busy}.")
 
     def _validate(self, account: AccountView) -> Outcome:
-        creds = account_service.load_credentials(self.ctx.db, self.ctx.cipher(), account.account_id)
+        db = self.ctx.db
+        creds = credential_store.load_credentials(db, self.ctx.cipher(), account.account_id)
         result = validate_credentials(
             self.ctx.settings,
             account.account_id,
@@ -453,7 +455,7 @@ class AccountsScreen(PolledScreen[AccountsPage]):
         )
         status = result.credential_status
         if status is not None:
-            account_service.mark_credentials(
+            credential_store.mark_credentials(
                 self.ctx.db,
                 account.account_id,
                 status,
