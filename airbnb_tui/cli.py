@@ -6,7 +6,7 @@ import logging
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -24,6 +24,10 @@ from airbnb_tui.errors import UserError
 from airbnb_tui.exit_codes import ExitCode
 from airbnb_tui.hints import describe
 from airbnb_tui.logs import configure_logging, redact
+
+if TYPE_CHECKING:
+    from airbnb_tui.config import Settings
+    from airbnb_tui.services.queue import JobQueue
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -53,7 +57,9 @@ def cli(
       airbnb-tui demo
     """
     overrides: dict[str, Any] = {"data_dir": data_dir, "database_url": database_url}
-    ctx = CliContext(overrides={k: v for k, v in overrides.items() if v}, debug=debug)
+    ctx = CliContext(
+        overrides={k: v for k, v in overrides.items() if v}, debug=debug, open_queue=worker_queue
+    )
     click_ctx.obj = ctx
     click_ctx.call_on_close(ctx.close)
     if click_ctx.invoked_subcommand is None:
@@ -70,6 +76,13 @@ cli.add_command(export_cmd)
 cli.add_command(sandbox_cmd)
 cli.add_command(demo_cmd)
 cli.add_command(json_schema_cmd)
+
+
+def worker_queue(settings: Settings) -> JobQueue:
+    """The queue the workers consume: huey's, with the worker's tasks (built on first use)."""
+    from worker.tasks import Queue
+
+    return Queue(settings)
 
 
 def _print_redacted_traceback() -> None:

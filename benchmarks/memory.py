@@ -72,7 +72,7 @@ def peak_rss_mib(listings: int) -> tuple[float, int]:
         db = open_database(settings)
         account = sandbox.accounts[0]
         add_account(db, settings, account)
-        job_id = job_service.start_sync(settings, db, account.account_id, enqueue=False).job_id
+        job_id = job_service.start_sync(db, None, account.account_id).job_id
         proc = subprocess.Popen(
             [sys.executable, "-m", "worker"],
             env=env,

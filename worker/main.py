@@ -18,14 +18,13 @@ from typing import Any
 import click
 from huey.consumer import Consumer
 
-from airbnb_tui.db.models import JobTrigger
 from airbnb_tui.errors import UserError
 from airbnb_tui.exit_codes import ExitCode
 from airbnb_tui.hints import describe
-from airbnb_tui.sync import jobs
+from airbnb_tui.services import housekeeping
 from airbnb_tui.sync.control import StopControl
 from worker import registry
-from worker.tasks import Queue, Runtime, recover_and_schedule, set_runtime, take_back_stale
+from worker.tasks import Queue, Runtime, set_runtime
 
 log = logging.getLogger("airbnb_worker")
 
@@ -101,7 +100,7 @@ def run_worker(overrides: dict[str, Any], *, threads: int | None, verbose: bool)
         # Crash recovery can't wait for the minute-granular periodic task: check for stale
         # jobs at half the staleness threshold.
         every=max(1.0, min(60.0, settings.heartbeat_stale_seconds / 2)),
-        housekeeping=lambda: take_back_stale(runtime),
+        housekeeping=lambda: housekeeping.take_back_stale(settings, db, queue),
     )
     heartbeat.start()
 
@@ -133,8 +132,7 @@ def run_worker(overrides: dict[str, Any], *, threads: int | None, verbose: bool)
         shutdown_timeout=settings.shutdown_grace_seconds + _FINISH_MARGIN_SECONDS,
     )
     try:
-        recovered = recover_and_schedule(runtime, trigger=JobTrigger.STARTUP)
-        queue.enqueue_jobs([j for j in jobs.queued_jobs(db) if j not in recovered])
+        housekeeping.start_worker(settings, db, queue)
         consumer.run()
     finally:
         heartbeat.stop()

@@ -7,18 +7,20 @@ Tasks carry only job ids. The process-wide runtime (database, runner, stop contr
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from huey import Huey, crontab
 
 from airbnb_tui.config import Settings
 from airbnb_tui.db.engine import Database
 from airbnb_tui.db.models import JobTrigger
-from airbnb_tui.db.types import utcnow
-from airbnb_tui.sync import jobs, schedule
-from airbnb_tui.sync.runner import JobRunner
+from airbnb_tui.services import housekeeping
 from worker.queue import make_huey
+
+if TYPE_CHECKING:
+    from airbnb_tui.sync.runner import JobRunner
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +59,9 @@ class Queue:
         self._sync = self.huey.task(name=SYNC_TASK)(run_sync_job)
         self._tick = self.huey.periodic_task(crontab(minute="*"), name=TICK_TASK)(periodic_tick)
 
-    def enqueue_job(self, job_id: int) -> None:
-        self._sync(job_id)
-
-    def enqueue_jobs(self, job_ids: list[int]) -> None:
+    def enqueue_jobs(self, job_ids: Sequence[int]) -> None:
         for job_id in job_ids:
-            self.enqueue_job(job_id)
+            self._sync(job_id)
 
 
 def run_sync_job(job_id: int) -> dict[str, Any] | None:
@@ -74,24 +73,6 @@ def run_sync_job(job_id: int) -> dict[str, Any] | None:
 def periodic_tick() -> None:
     """Every minute in every worker: today's scheduled syncs, and stale jobs taken back."""
     runtime = _require_runtime()
-    recover_and_schedule(runtime, trigger=JobTrigger.SCHEDULED)
-
-
-def recover_and_schedule(runtime: Runtime, *, trigger: JobTrigger) -> list[int]:
-    """Take back interrupted/stale jobs and create due scheduled ones; enqueue them all."""
-    taken = jobs.take_back(runtime.db, stale_seconds=runtime.settings.heartbeat_stale_seconds)
-    created = schedule.enqueue_due(runtime.db, runtime.settings, utcnow(), trigger=trigger)
-    ids = taken + created
-    if ids:
-        log.info("enqueueing jobs %s (taken back %s, scheduled %s)", ids, taken, created)
-        runtime.queue.enqueue_jobs(ids)
-    return ids
-
-
-def take_back_stale(runtime: Runtime) -> list[int]:
-    """Take back jobs of dead workers and enqueue them (run between periodic ticks)."""
-    taken = jobs.take_back(runtime.db, stale_seconds=runtime.settings.heartbeat_stale_seconds)
-    if taken:
-        log.info("took back jobs %s", taken)
-        runtime.queue.enqueue_jobs(taken)
-    return taken
+    housekeeping.recover_and_schedule(
+        runtime.settings, runtime.db, runtime.queue, trigger=JobTrigger.SCHEDULED
+    )

@@ -9,4 +9,4 @@ def run_dashboard(ctx: CliContext) -> None:
     """Open the dashboard on the configured database."""
     from airbnb_tui.ui.app import run_app
 
-    run_app(ctx.settings, ctx.database())
+    run_app(ctx.settings, ctx.database(), ctx.queue())

@@ -78,9 +78,7 @@ def run_demo(
         with SandboxServer(accounts=accounts, faults=faults) as sandbox:
             env = _demo_env(data_dir, sandbox.base_url)
             with _environment(env):
-                ctx.overrides = {"data_dir": data_dir}
-                ctx.close()
-                ctx._settings = None
+                ctx.reopen({"data_dir": data_dir})
                 account = accounts[0]
                 job_id = _prepare(ctx, account.account_id, account.cookie_header(), headless)
                 log_path = data_dir / "worker.log"
@@ -89,7 +87,7 @@ def run_demo(
                         return _follow_headless(ctx, job_id, sandbox)
                     from airbnb_tui.ui.app import run_app
 
-                    run_app(ctx.settings, ctx.database(), open_job=job_id)
+                    run_app(ctx.settings, ctx.database(), ctx.queue(), open_job=job_id)
                     return 0
     finally:
         ctx.close()
@@ -140,7 +138,7 @@ def _prepare(ctx: CliContext, account_id: str, cookie: str, headless: bool) -> i
     )
     if headless:
         click.echo(f"demo account {account_id}: {verdict.summary()}")
-    return jobs.start_sync(settings, db, account_id).job_id
+    return jobs.start_sync(db, ctx.queue(), account_id).job_id
 
 
 @contextmanager

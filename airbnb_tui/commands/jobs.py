@@ -229,7 +229,7 @@ def retry_cmd(ctx: CliContext, job_id: int, as_json: bool) -> None:
       airbnb-tui jobs retry 42
     """
     db = ctx.database()
-    request = job_service.retry_job(ctx.settings, db, job_id)
+    request = job_service.retry_job(db, ctx.queue(), job_id)
     view = job_service.get_job(db, request.job_id)
     if as_json:
         emit_json(JobRetryOut(retry_of=job_id, created=request.created, job=view))

@@ -104,12 +104,11 @@ def plan_jobs(ctx: CliContext, account_id: str | None, *, full: bool, enqueue: b
     planned = Planned(skipped=skipped)
     for target in accounts:
         request = job_service.start_sync(
-            ctx.settings,
             ctx.database(),
+            ctx.queue() if enqueue else None,
             target,
             full_backfill=full,
             trigger=JobTrigger.CLI,
-            enqueue=enqueue,
         )
         planned.jobs.append((target, request.job_id, request.created))
     return planned

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from airbnb_tui.config import Settings
 from airbnb_tui.db import queries
 from airbnb_tui.db.engine import Database
 from airbnb_tui.db.models import (
@@ -23,6 +22,7 @@ from airbnb_tui.db.models import (
 )
 from airbnb_tui.db.views import Job, ListingProgress
 from airbnb_tui.errors import JobNotFound
+from airbnb_tui.services.queue import JobQueue
 from airbnb_tui.sync import jobs as job_store
 from airbnb_tui.sync.jobs import JobRequest
 
@@ -77,36 +77,31 @@ class JobProgress:
 
 
 def start_sync(
-    settings: Settings,
     db: Database,
+    queue: JobQueue | None,
     account_id: str,
     *,
     full_backfill: bool = False,
     trigger: JobTrigger = JobTrigger.MANUAL,
-    enqueue: bool = True,
 ) -> JobRequest:
-    """Ask for a sync of ``account_id`` and hand its id to the worker queue."""
+    """Ask for a sync of ``account_id`` and put a new job on ``queue`` for a worker (None: the
+    caller runs it itself, ``sync --inline``)."""
     request = job_store.request_sync(db, account_id, trigger=trigger, full_backfill=full_backfill)
-    if enqueue and request.created:
-        enqueue_jobs(settings, [request.job_id])
+    if queue is not None and request.created:
+        queue.enqueue_jobs([request.job_id])
     return request
 
 
-def retry_job(settings: Settings, db: Database, job_id: int, *, enqueue: bool = True) -> JobRequest:
+def retry_job(db: Database, queue: JobQueue, job_id: int) -> JobRequest:
+    """A new job for the listings of ``job_id`` that failed or were never reached."""
     request = job_store.retry_failed(db, job_id)
-    if enqueue and request.created:
-        enqueue_jobs(settings, [request.job_id])
+    if request.created:
+        queue.enqueue_jobs([request.job_id])
     return request
 
 
 def cancel_job(db: Database, job_id: int) -> Job:
     return Job.model_validate(job_store.request_cancel(db, job_id))
-
-
-def enqueue_jobs(settings: Settings, job_ids: Sequence[int]) -> None:
-    from worker.tasks import Queue
-
-    Queue(settings).enqueue_jobs(list(job_ids))
 
 
 # Reading ------------------------------------------------------------------------------------

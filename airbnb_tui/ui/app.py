@@ -17,6 +17,7 @@ from textual.screen import Screen
 from airbnb_tui.config import Settings
 from airbnb_tui.db.engine import Database
 from airbnb_tui.db.types import utcnow
+from airbnb_tui.services.queue import JobQueue
 from airbnb_tui.ui.commands import ActionsProvider
 from airbnb_tui.ui.context import AppContext, Clock
 from airbnb_tui.ui.failures import write_crash_log
@@ -62,11 +63,12 @@ class AirbnbTuiApp(App[None]):
         settings: Settings,
         db: Database,
         *,
+        queue: JobQueue,
         clock: Clock | None = None,
         open_job: int | None = None,
     ) -> None:
         super().__init__()
-        self.ctx = AppContext(settings, db, clock=clock or utcnow)
+        self.ctx = AppContext(settings, db, queue, clock=clock or utcnow)
         self.open_job = open_job
         self.crash_message: str | None = None
         self._error: BaseException | None = None
@@ -143,12 +145,14 @@ class AirbnbTuiApp(App[None]):
         self._close_messages_no_wait()
 
 
-def run_app(settings: Settings, db: Database, *, open_job: int | None = None) -> None:
+def run_app(
+    settings: Settings, db: Database, queue: JobQueue, *, open_job: int | None = None
+) -> None:
     """Run the dashboard in this terminal until the operator quits.
 
     ``open_job`` opens that job's live screen over the accounts (``airbnb-tui demo`` does).
     """
-    app = AirbnbTuiApp(settings, db, open_job=open_job)
+    app = AirbnbTuiApp(settings, db, queue=queue, open_job=open_job)
     app.run()
     if app.crash_message is not None:
         print(app.crash_message, file=sys.stderr)

@@ -1,4 +1,5 @@
-"""What every screen is handed: settings, the database, the clock, and the secrets it opens.
+"""What every screen is handed: settings, the database, the job queue, the clock, and the
+secrets it opens.
 
 Screens get this object instead of reaching into the app, so they can be built and tested on
 their own, and a test can fix the clock so "3h ago" is the same on every run.
@@ -15,20 +16,25 @@ from airbnb_tui.config import Settings
 from airbnb_tui.db.engine import Database
 from airbnb_tui.db.types import utcnow
 from airbnb_tui.secrets import CookieCipher
+from airbnb_tui.services.queue import JobQueue
 
 Clock = Callable[[], datetime]
 
 
 class AppContext:
-    """Settings, database and clock, plus the cipher and rate limiter opened on first use.
+    """Settings, database, job queue and clock, plus the cipher and rate limiter opened on first
+    use.
 
     ``cipher()`` and ``limiter()`` read or create files, so they are called from worker threads
     only; a lock keeps two workers from opening them twice.
     """
 
-    def __init__(self, settings: Settings, db: Database, *, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, settings: Settings, db: Database, queue: JobQueue, *, clock: Clock = utcnow
+    ) -> None:
         self.settings = settings
         self.db = db
+        self.queue = queue
         self.clock = clock
         self._lock = threading.Lock()
         self._cipher: CookieCipher | None = None

@@ -39,6 +39,7 @@ from airbnb_tui.sync.runner import JobRunner
 from airbnb_tui.sync.windows import plan
 from tests.reliability.harness import Plan
 from tests.reliability.launcher import ForkedWorker, WorkerProcess, wait_ready
+from worker.tasks import Queue
 
 LISTINGS = 4
 SECRET_KEY = "reliability-suite-key"
@@ -111,7 +112,7 @@ class Rig:
 
     def start_job(self) -> int:
         """Ask for a sync and put its id on this run's queue, as the CLI does."""
-        return job_service.start_sync(self.settings(), self.db, self.account_id).job_id
+        return job_service.start_sync(self.db, Queue(self.settings()), self.account_id).job_id
 
     def start_worker(self, **extra_env: str) -> WorkerProcess:
         log = self.tmp / f"worker-{self.run_number}-{len(self.workers)}.log"

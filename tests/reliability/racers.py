@@ -13,14 +13,16 @@ def enqueue_at(at: float, account_id: str, out_path: str) -> None:
     from airbnb_tui.config import load_settings
     from airbnb_tui.db.open import open_database
     from airbnb_tui.services import jobs as job_service
+    from worker.tasks import Queue
 
     settings = load_settings()
     db = open_database(settings)
+    queue = Queue(settings)
     try:
         time.sleep(max(0.0, at - time.time()))
-        request = job_service.start_sync(settings, db, account_id)
+        request = job_service.start_sync(db, queue, account_id)
         if not request.created:
-            job_service.enqueue_jobs(settings, [request.job_id])
+            queue.enqueue_jobs([request.job_id])
     finally:
         db.dispose()
     with open(out_path, "w") as out:

@@ -44,6 +44,7 @@ from airbnb_tui.services import jobs as job_service
 from airbnb_tui.sync.windows import chart_windows, list_of_metrics_windows, plan
 from tests.scale.windowed_worker import WINDOW_ENV
 from tests.waiting import wait_for
+from worker.tasks import Queue
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -111,7 +112,7 @@ class Cluster:
     def sync(self, group: Sequence[SandboxAccount]) -> list[int]:
         """Queue a sync of each account and wait until none is queued or running."""
         job_ids = [
-            job_service.start_sync(self.settings, self.db, account.account_id).job_id
+            job_service.start_sync(self.db, Queue(self.settings), account.account_id).job_id
             for account in group
         ]
         wait_for(lambda: not self._active(job_ids), f"{len(job_ids)} jobs to finish", WAIT_SECONDS)

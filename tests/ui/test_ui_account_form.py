@@ -16,6 +16,7 @@ from airbnb_tui.sync.schedule import due_accounts
 from airbnb_tui.ui.app import AirbnbTuiApp
 from airbnb_tui.ui.screens.account_form import AccountFormScreen
 from airbnb_tui.ui.screens.accounts import AccountsScreen
+from tests.ui.ui_support import app_queue
 
 LISTING_NAMES = "417 Cedar Court, 919 Vine Street, 92 S Wilbur Ave"
 
@@ -63,7 +64,7 @@ async def test_valid_credentials_are_checked_then_saved(
     sb_settings: Settings, ui_db: Database, sandbox: SandboxServer
 ) -> None:
     account = sandbox.accounts[0]
-    app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(sb_settings, ui_db, queue=app_queue(sb_settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_add_form(pilot)
         await paste(pilot, account.curl_snippet(sandbox.base_url))
@@ -94,7 +95,7 @@ async def test_rejected_credentials_are_saved_only_when_the_operator_insists(
     sb_settings: Settings, ui_db: Database, sandbox: SandboxServer
 ) -> None:
     account = sandbox.accounts[0]
-    app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(sb_settings, ui_db, queue=app_queue(sb_settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_add_form(pilot)
         await paste(pilot, account.cookie_header(token="0%7Cnot-the-right-token"))
@@ -118,7 +119,7 @@ async def test_rejected_credentials_are_saved_only_when_the_operator_insists(
 async def test_format_errors_show_inline_and_nothing_is_sent(
     sb_settings: Settings, ui_db: Database, sandbox: SandboxServer
 ) -> None:
-    app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(sb_settings, ui_db, queue=app_queue(sb_settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_add_form(pilot)
         await pilot.press(*"abc")
@@ -145,7 +146,7 @@ async def test_typing_goes_on_while_the_check_is_in_flight(
 ) -> None:
     account = sandbox.accounts[0]
     sandbox.set_faults(Fault.slow(4.0))
-    app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(sb_settings, ui_db, queue=app_queue(sb_settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_add_form(pilot)
         await paste(pilot, account.cookie_header())
@@ -170,7 +171,7 @@ async def test_editing_only_the_label_keeps_the_cookie_and_sends_nothing(
     sb_settings: Settings, ui_db: Database, sandbox: SandboxServer
 ) -> None:
     Seeder(ui_db).account("987894846", "Old name")
-    app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(sb_settings, ui_db, queue=app_queue(sb_settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         form = await open_edit_form(pilot)
         label = form.query_one("#label", Input)
@@ -187,7 +188,7 @@ async def test_a_cookie_of_another_account_is_refused_when_editing(
     sb_settings: Settings, ui_db: Database, sandbox: SandboxServer
 ) -> None:
     Seeder(ui_db).account("111222333", "Mine")
-    app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(sb_settings, ui_db, queue=app_queue(sb_settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_edit_form(pilot)
         await paste(pilot, sandbox.accounts[0].cookie_header())
@@ -204,7 +205,7 @@ async def test_a_bot_wall_is_named_and_an_unverified_save_stays_unchecked(
 ) -> None:
     account = sandbox.accounts[0]
     sandbox.set_faults(Fault.bot_wall(next_n=1, status=200))
-    app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(sb_settings, ui_db, queue=app_queue(sb_settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_add_form(pilot)
         await paste(pilot, account.cookie_header())
@@ -225,7 +226,7 @@ async def test_an_inconclusive_check_can_be_saved_as_unchecked(
 ) -> None:
     account = sandbox.accounts[0]
     sandbox.set_faults(Fault.bot_wall(rate=1.0, status=403))
-    app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(sb_settings, ui_db, queue=app_queue(sb_settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_add_form(pilot)
         await paste(pilot, account.cookie_header())

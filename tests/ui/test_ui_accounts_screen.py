@@ -32,6 +32,7 @@ from airbnb_tui.ui.screens.job import JobScreen
 from airbnb_tui.ui.screens.jobs import JobsScreen
 from airbnb_tui.ui.screens.metrics import MetricsScreen
 from airbnb_tui.ui.widgets.tables import KeyedTable
+from tests.ui.ui_support import app_queue
 
 LAKES, CITY, OFF = "987894846", "123456789", "555000111"
 
@@ -68,7 +69,7 @@ async def test_rows_show_status_last_sync_job_progress_and_next_sync(
             ListingSpec("3", "c", "pending", 0, 20),
         ],
     )
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         table = accounts_table(app)
         await wait_until(pilot, lambda: table.row_count == 3, 5)
@@ -95,7 +96,7 @@ async def test_status_line_names_the_running_worker(
     settings: Settings, ui_db: Database, seed: Seeder
 ) -> None:
     seed.worker(pid=4242, heartbeat_age=3)
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         status = app.screen.query_one("#worker-status", Static)
         await wait_until(pilot, lambda: "worker running" in str(status.render()), 5)
@@ -107,7 +108,7 @@ async def test_disable_enable_and_remove_with_confirmation(
     settings: Settings, ui_db: Database, seed: Seeder
 ) -> None:
     seed_three(seed)
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         table = accounts_table(app)
         await wait_until(pilot, lambda: table.row_count == 3, 5)
@@ -142,7 +143,7 @@ async def test_sync_refuses_unusable_credentials_and_sync_all_skips_them(
     settings: Settings, ui_db: Database, seed: Seeder
 ) -> None:
     seed_three(seed)
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         table = accounts_table(app)
         await wait_until(pilot, lambda: table.row_count == 3, 5)
@@ -167,7 +168,7 @@ async def test_enter_opens_the_current_job_or_the_accounts_history(
 ) -> None:
     seed_three(seed)
     job_id = seed.job(LAKES, "succeeded", [ListingSpec("1", "a", "succeeded", 4, 4, 10)])
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         table = accounts_table(app)
         await wait_until(pilot, lambda: table.row_count == 3, 5)
@@ -197,7 +198,7 @@ async def test_a_huge_database_paints_one_page_at_a_time(
 ) -> None:
     seed.many_accounts(2_500, jobs_each=8)
     started = time.monotonic()
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         assert isinstance(screen, AccountsScreen)
@@ -228,7 +229,7 @@ async def test_validate_checks_stored_credentials_with_airbnb(
         label="Lakes",
         status=CredentialStatus.UNCHECKED,
     )
-    app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(sb_settings, ui_db, queue=app_queue(sb_settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         table = accounts_table(app)
         await wait_until(pilot, lambda: table.row_count == 1, 5)

@@ -21,6 +21,7 @@ from airbnb_tui.ui.screens.job import JobScreen
 from airbnb_tui.ui.screens.jobs import JobsScreen
 from airbnb_tui.ui.screens.metrics import MetricsScreen
 from airbnb_tui.ui.themes import DARK, LIGHT
+from tests.ui.ui_support import app_queue
 
 SCREENS = (
     AirbnbTuiApp,
@@ -61,7 +62,7 @@ def test_every_binding_has_an_id_a_description_and_a_tooltip(owner: type) -> Non
 async def test_t_toggles_between_the_dark_and_light_themes(
     settings: Settings, ui_db: Database
 ) -> None:
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         assert app.theme == DARK.name
         await pilot.press("t")
@@ -77,7 +78,7 @@ async def test_no_color_renders_in_shades_of_grey(
     seed.account("987894846", "Lake houses")
     seed.account("123456789", "City flats", status="rejected")
     monkeypatch.setenv("NO_COLOR", "1")
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one("#accounts-table", DataTable)
         await wait_until(pilot, lambda: table.row_count == 2, 5)
@@ -95,7 +96,7 @@ async def test_without_no_color_states_are_coloured(
 ) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     seed.account("123456789", "City flats", status="rejected")
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one("#accounts-table", DataTable)
         await wait_until(pilot, lambda: table.row_count == 1, 5)
@@ -108,7 +109,7 @@ async def test_without_no_color_states_are_coloured(
 async def test_help_lists_the_keys_of_the_screen_underneath(
     settings: Settings, ui_db: Database
 ) -> None:
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), 5)
@@ -127,7 +128,7 @@ async def test_the_command_palette_runs_screen_actions_by_name(
     settings: Settings, ui_db: Database, seed: Seeder
 ) -> None:
     seed.account("987894846", "Lake houses")
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one("#accounts-table", DataTable)
         await wait_until(pilot, lambda: table.row_count == 1, 5)
@@ -144,7 +145,7 @@ async def test_a_crash_is_logged_redacted_and_the_message_names_the_log(
     settings: Settings, ui_db: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
     secret = "0%7Csupersecretcookievalue"
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
 
     def boom() -> None:
         cookie = f"_aat={secret}"

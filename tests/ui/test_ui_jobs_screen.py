@@ -13,6 +13,7 @@ from airbnb_tui.ui.app import AirbnbTuiApp
 from airbnb_tui.ui.screens.job import JobScreen
 from airbnb_tui.ui.screens.jobs import JobsScreen
 from airbnb_tui.ui.widgets.tables import KeyedTable
+from tests.ui.ui_support import app_queue
 
 LAKES, CITY = "987894846", "123456789"
 
@@ -47,7 +48,7 @@ async def test_paging_goes_through_older_and_newer_jobs(
     settings: Settings, ui_db: Database, seed: Seeder
 ) -> None:
     seed_history(seed)
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_history(app, pilot)
         table = jobs_table(app)
@@ -73,7 +74,7 @@ async def test_filters_narrow_the_history_by_account_and_status(
     settings: Settings, ui_db: Database, seed: Seeder
 ) -> None:
     seed_history(seed)
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = JobsScreen(app.ctx)
         await app.push_screen(screen)
@@ -97,7 +98,7 @@ async def test_history_opened_for_one_account_starts_filtered(
     settings: Settings, ui_db: Database, seed: Seeder
 ) -> None:
     seed_history(seed)
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = JobsScreen(app.ctx, account_id=LAKES)
         await app.push_screen(screen)

@@ -13,6 +13,7 @@ from airbnb_tui.db.engine import Database
 from airbnb_tui.services.metrics import ListingMetrics
 from airbnb_tui.ui.app import AirbnbTuiApp
 from airbnb_tui.ui.screens.metrics import MetricsScreen
+from tests.ui.ui_support import app_queue
 
 LAKES = "987894846"
 
@@ -37,7 +38,7 @@ async def test_charts_follow_the_listing_and_the_date_range(
     settings: Settings, ui_db: Database, seed: Seeder
 ) -> None:
     seed_metrics(seed)
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = MetricsScreen(app.ctx, LAKES)
         await app.push_screen(screen)
@@ -70,7 +71,7 @@ async def test_export_writes_what_is_shown_to_csv(
     settings: Settings, ui_db: Database, seed: Seeder
 ) -> None:
     seed_metrics(seed)
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = MetricsScreen(app.ctx, LAKES)
         await app.push_screen(screen)
@@ -110,7 +111,7 @@ async def test_an_account_without_listings_says_what_to_do(
     settings: Settings, ui_db: Database, seed: Seeder
 ) -> None:
     seed.account(LAKES, "Lake houses")
-    app = AirbnbTuiApp(settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = MetricsScreen(app.ctx, LAKES)
         await app.push_screen(screen)

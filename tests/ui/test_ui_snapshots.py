@@ -26,6 +26,7 @@ from airbnb_tui.ui.screens.jobs import JobsScreen
 from airbnb_tui.ui.screens.metrics import MetricsScreen
 from airbnb_tui.ui.widgets.tables import KeyedTable
 from airbnb_tui.ui.widgets.worker_status import WorkerStatusLine
+from tests.ui.ui_support import app_queue
 
 LAKES, CITY, OFF = "987894846", "123456789", "555000111"
 SMALL, LARGE = (80, 24), (120, 40)
@@ -74,7 +75,8 @@ def seed_demo(seed: Seeder) -> None:
 def app(settings: Settings, ui_db: Database, seed: Seeder) -> AirbnbTuiApp:
     seed_demo(seed)
     # Snapshots are taken at a fixed rate: the ETA reads as an operator's default would.
-    return AirbnbTuiApp(settings.with_overrides(requests_per_minute=8), ui_db, clock=fixed_clock)
+    settings = settings.with_overrides(requests_per_minute=8)
+    return AirbnbTuiApp(settings, ui_db, queue=app_queue(settings), clock=fixed_clock)
 
 
 def loaded(screen: AccountsScreen | JobScreen) -> bool:

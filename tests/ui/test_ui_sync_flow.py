@@ -26,6 +26,8 @@ from airbnb_tui.ui.app import AirbnbTuiApp
 from airbnb_tui.ui.screens.accounts import AccountsScreen
 from airbnb_tui.ui.screens.job import JobScreen
 from airbnb_tui.ui.widgets.tables import KeyedTable
+from tests.ui.ui_support import app_queue
+from worker.tasks import Queue
 
 
 @pytest.fixture
@@ -98,7 +100,7 @@ async def test_a_sync_waits_for_a_worker_then_its_listings_move_live(
     sb_settings: Settings, ui_db: Database, sandbox: SandboxServer, account_id: str
 ) -> None:
     listing_ids = list(sandbox.accounts[0].listing_ids)
-    app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(sb_settings, ui_db, queue=app_queue(sb_settings), clock=fixed_clock)
     async with app.run_test(size=(120, 40)) as pilot:
         accounts = app.screen.query_one("#accounts-table", KeyedTable)
         await wait_until(pilot, lambda: accounts.row_count == 1, 5)
@@ -158,10 +160,10 @@ async def test_a_sync_waits_for_a_worker_then_its_listings_move_live(
 async def test_cancel_stops_a_running_job_from_the_job_screen(
     sb_settings: Settings, ui_db: Database, sandbox: SandboxServer, account_id: str
 ) -> None:
-    request = job_service.start_sync(sb_settings, ui_db, account_id)
+    request = job_service.start_sync(ui_db, Queue(sb_settings), account_id)
     sandbox.set_faults(Fault.slow(0.25))
     worker = InProcessWorker(sb_settings, ui_db)
-    app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(sb_settings, ui_db, queue=app_queue(sb_settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         accounts = app.screen.query_one("#accounts-table", KeyedTable)
         await wait_until(pilot, lambda: accounts.row_count == 1, 5)
@@ -195,12 +197,12 @@ async def test_retry_opens_a_new_job_with_only_the_failed_listing(
 ) -> None:
     failing = sandbox.accounts[0].listing_ids[1]
     sandbox.set_faults(listing_faults={failing: [Fault.server_error(rate=1.0)]})
-    request = job_service.start_sync(sb_settings, ui_db, account_id)
+    request = job_service.start_sync(ui_db, Queue(sb_settings), account_id)
     first = InProcessWorker(sb_settings, ui_db)
     first.start(request.job_id)
     assert first.join().status == "partial"
 
-    app = AirbnbTuiApp(sb_settings, ui_db, clock=fixed_clock)
+    app = AirbnbTuiApp(sb_settings, ui_db, queue=app_queue(sb_settings), clock=fixed_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         accounts = app.screen.query_one("#accounts-table", KeyedTable)
         await wait_until(pilot, lambda: accounts.row_count == 1, 5)

@@ -24,11 +24,18 @@ from airbnb_tui.db.models import (
     Worker,
 )
 from airbnb_tui.secrets import CookieCipher
+from airbnb_tui.services.queue import JobQueue, QueueOnDemand
 from tests.seeding import add_job
+from worker.tasks import Queue
 
 NOW = datetime(2025, 2, 5, 14, 0, tzinfo=UTC)
 TODAY = NOW.date()
 SECRET_KEY = "ui-tests-secret-key"
+
+
+def app_queue(settings: Settings) -> JobQueue:
+    """The workers' queue, as the dashboard's entry point hands it over."""
+    return QueueOnDemand(Queue, settings)
 
 
 def fixed_clock() -> datetime:

@@ -13,6 +13,7 @@ from airbnb_tui.services import jobs as job_service
 from airbnb_tui.sync.windows import plan
 from tests.waiting import wait_for
 from tests.worker.conftest import WorkerEnv
+from worker.tasks import Queue
 
 
 def _days() -> int:
@@ -61,7 +62,7 @@ def test_sigterm_finishes_the_listing_then_a_second_worker_resumes(worker_env: W
     env.add_accounts()
     env.sandbox.set_faults(Fault.slow(0.08, rate=1.0))
     account_id = env.sandbox_accounts[0].account_id
-    job_id = job_service.start_sync(env.settings, env.db, account_id).job_id
+    job_id = job_service.start_sync(env.db, Queue(env.settings), account_id).job_id
     first = env.start_worker()
     wait_for(lambda: _running_position(env, job_id) == 1, "the second listing to start")
     first.send_signal(signal.SIGTERM)
@@ -88,7 +89,7 @@ def test_sigterm_past_the_grace_period_rolls_the_listing_back(worker_env: Worker
     env.add_accounts()
     env.sandbox.set_faults(Fault.slow(0.25, rate=1.0))
     account_id = env.sandbox_accounts[0].account_id
-    job_id = job_service.start_sync(env.settings, env.db, account_id).job_id
+    job_id = job_service.start_sync(env.db, Queue(env.settings), account_id).job_id
     worker = env.start_worker(AIRBNB_TUI_SHUTDOWN_GRACE_SECONDS="0.5")
     wait_for(lambda: _running_position(env, job_id) == 0, "the first listing to start")
     worker.send_signal(signal.SIGTERM)
@@ -105,7 +106,7 @@ def test_kill_9_leaves_a_stale_job_that_the_next_worker_takes_back(worker_env: W
     env.add_accounts()
     env.sandbox.set_faults(Fault.slow(0.08, rate=1.0))
     account_id = env.sandbox_accounts[0].account_id
-    job_id = job_service.start_sync(env.settings, env.db, account_id).job_id
+    job_id = job_service.start_sync(env.db, Queue(env.settings), account_id).job_id
     victim = env.start_worker()
     wait_for(lambda: _running_position(env, job_id) == 1, "the second listing to start")
     victim.send_signal(signal.SIGKILL)
@@ -124,8 +125,8 @@ def test_two_workers_one_account_run_one_job(worker_env: WorkerEnv) -> None:
     env = worker_env
     env.add_accounts()
     account_id = env.sandbox_accounts[0].account_id
-    first = job_service.start_sync(env.settings, env.db, account_id)
-    again = job_service.start_sync(env.settings, env.db, account_id)
+    first = job_service.start_sync(env.db, Queue(env.settings), account_id)
+    again = job_service.start_sync(env.db, Queue(env.settings), account_id)
     assert again.job_id == first.job_id
     assert not again.created
     env.start_worker()

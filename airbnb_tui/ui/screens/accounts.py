@@ -416,7 +416,7 @@ class AccountsScreen(PolledScreen[AccountsPage]):
         )
 
     def _sync_one(self, account: AccountView) -> Outcome:
-        request = job_service.start_sync(self.ctx.settings, self.ctx.db, account.account_id)
+        request = job_service.start_sync(self.ctx.db, self.ctx.queue, account.account_id)
         name = account.label or account.account_id
         if request.created:
             return Outcome(f"Sync of {name} queued as job {request.job_id}.")
@@ -432,7 +432,7 @@ class AccountsScreen(PolledScreen[AccountsPage]):
             for account in page:
                 if not account.syncable:
                     continue
-                request = job_service.start_sync(self.ctx.settings, self.ctx.db, account.account_id)
+                request = job_service.start_sync(self.ctx.db, self.ctx.queue, account.account_id)
                 if request.created:
                     queued += 1
                 else:

@@ -256,7 +256,7 @@ class JobScreen(PolledScreen[JobSnapshot]):
         self._run(lambda: job_service.cancel_job(self.ctx.db, self.job_id))
 
     def action_retry(self) -> None:
-        self._run(lambda: job_service.retry_job(self.ctx.settings, self.ctx.db, self.job_id))
+        self._run(lambda: job_service.retry_job(self.ctx.db, self.ctx.queue, self.job_id))
 
     def _run(self, work: Callable[[], Any]) -> None:
         self.run_worker(work, group=ACTION_GROUP, thread=True, exit_on_error=False)
