@@ -2,7 +2,8 @@
 
 SIGTERM and SIGINT both stop it gracefully: the running listing finishes (up to
 SHUTDOWN_GRACE_SECONDS, after which it is rolled back), its job is marked ``interrupted`` for a
-later worker to resume, and the process exits 0. A second signal stops at once.
+later worker to resume, and the process exits 0. A second signal stops at once (see
+:mod:`worker.shutdown` for how, without huey's private signal methods).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import click
@@ -24,48 +24,13 @@ from airbnb_tui.hints import describe
 from airbnb_tui.services import housekeeping
 from airbnb_tui.sync.control import StopControl
 from worker import registry
+from worker.shutdown import StopSignals, run_consumer
 from worker.tasks import Queue, Runtime, set_runtime
 
 log = logging.getLogger("airbnb_worker")
 
 # Time past the grace period for the aborted listing to roll back and the job to be recorded.
 _FINISH_MARGIN_SECONDS = 20.0
-
-
-class GracefulConsumer(Consumer):  # type: ignore[misc]
-    """huey's consumer with SIGTERM and SIGINT both graceful, telling our syncs to stop.
-
-    huey installs its handlers only once its threads run; a signal that came while the worker
-    was starting (``early_signals``) is acted on then, and only then is the worker announced
-    as ready (``on_ready``), so a stop sent right after that line is always graceful.
-    """
-
-    def __init__(
-        self,
-        huey: Any,
-        *,
-        on_stop: Any,
-        on_ready: Any = None,
-        early_signals: list[int] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        self._on_stop = on_stop
-        self._on_ready = on_ready
-        self._early_signals = early_signals if early_signals is not None else []
-        super().__init__(huey, **kwargs)
-
-    def _set_signal_handlers(self) -> None:
-        self._signal_actions = {signal.SIGTERM: (False, True), signal.SIGINT: (False, True)}
-        for signum in self._signal_actions:
-            signal.signal(signum, self._handle_signal)
-        if self._early_signals:
-            self._handle_signal(self._early_signals[0], None)
-        if self._on_ready is not None:
-            self._on_ready()
-
-    def _handle_signal(self, signum: int, frame: FrameType | None) -> None:
-        self._on_stop(signum)
-        super()._handle_signal(signum, frame)
 
 
 def run_worker(overrides: dict[str, Any], *, threads: int | None, verbose: bool) -> int:
@@ -76,9 +41,8 @@ def run_worker(overrides: dict[str, Any], *, threads: int | None, verbose: bool)
     from airbnb_tui.secrets import CookieCipher
     from airbnb_tui.sync.runner import JobRunner
 
-    early_signals: list[int] = []  # until the consumer's own handlers are in place
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda received, _frame: early_signals.append(received))
+    signals = StopSignals()
+    signals.install()  # first: a stop sent while the worker starts is acted on once it runs
     settings = load_settings(**overrides)
     configure_logging(logging.INFO if verbose else logging.WARNING, settings)
     db = open_database(settings)
@@ -105,8 +69,6 @@ def run_worker(overrides: dict[str, Any], *, threads: int | None, verbose: bool)
     heartbeat.start()
 
     def on_stop(signum: int) -> None:
-        if control.stopping:
-            return
         log.warning(
             "%s: finishing the running listing (up to %.0f s), then stopping",
             signal.Signals(signum).name,
@@ -120,11 +82,8 @@ def run_worker(overrides: dict[str, Any], *, threads: int | None, verbose: bool)
     def on_ready() -> None:
         print(f"airbnb-worker {worker_id} started; waiting for jobs", file=sys.stderr, flush=True)
 
-    consumer = GracefulConsumer(
+    consumer = Consumer(
         queue.huey,
-        on_stop=on_stop,
-        on_ready=on_ready,
-        early_signals=early_signals,
         workers=threads or settings.worker_threads,
         worker_type="thread",
         periodic=True,
@@ -133,7 +92,7 @@ def run_worker(overrides: dict[str, Any], *, threads: int | None, verbose: bool)
     )
     try:
         housekeeping.start_worker(settings, db, queue)
-        consumer.run()
+        run_consumer(consumer, signals, on_ready=on_ready, on_stop=on_stop)
     finally:
         heartbeat.stop()
         try:
