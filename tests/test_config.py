@@ -1,4 +1,4 @@
-"""Settings: env names of DESIGN.md, the TOML file, flags winning, clear validation."""
+"""Settings: the env names README.md documents, the TOML file, flags winning, clear validation."""
 
 from __future__ import annotations
 

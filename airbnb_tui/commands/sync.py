@@ -1,9 +1,9 @@
 """``airbnb-tui sync``: queue a sync, follow it, or run it right here without a worker.
 
-Exit codes (DESIGN.md): 0 when every job succeeded (or, without --wait, was queued); 3 when
-Airbnb rejected an account's credentials (including accounts skipped because their stored
-credentials are already rejected or expired); 5 when a followed job ended partial, failed,
-interrupted or cancelled.
+Exit codes (``airbnb_tui.exit_codes``, see docs/ARCHITECTURE.md): 0 when every job succeeded
+(or, without --wait, was queued); 3 when Airbnb rejected an account's credentials (including
+accounts skipped because their stored credentials are already rejected or expired); 5 when a
+followed job ended partial, failed, interrupted or cancelled.
 """
 
 from __future__ import annotations

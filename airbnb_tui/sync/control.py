@@ -1,8 +1,9 @@
 """How a running sync is told to stop.
 
-Two levels, because huey's worker threads are never interrupted (see DESIGN.md): ``graceful``
-lets the running listing finish and then stops; ``abort`` cuts the listing short (the grace
-period ran out, or the job was cancelled), rolling it back since nothing of it was committed.
+Two levels, because huey's worker threads are never interrupted (see "Stopping a worker" in
+docs/ARCHITECTURE.md): ``graceful`` lets the running listing finish and then stops; ``abort``
+cuts the listing short (the grace period ran out, or the job was cancelled), rolling it back
+since nothing of it was committed.
 """
 
 from __future__ import annotations
